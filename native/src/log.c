@@ -1,0 +1,132 @@
+/* docker json-file log writer: {"log":"...","stream":"stdout","time":"<RFC 3339 UTC, 9 digits>"} per line. */
+#include "shim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void format_time_now(char *out, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+struct out {
+    char *buf;
+    size_t len;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is invalid (Go, and so docker, writes U+FFFD then). */
+static size_t utf8_length(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Escapes like Go's encoding/json with HTML escaping, which docker's log driver uses. */
+static void put_escaped(struct out *o, const char *data, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)data;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t len = utf8_length(s + i, n - i);
+            if (len) {
+                put(o, (const char *)s + i, len);
+                i += len;
+            } else {
+                put(o, "\\ufffd", 6);
+                i++;
+            }
+            continue;
+        }
+        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+        switch (c) {
+        case '"': put(o, "\\\"", 2); break;
+        case '\\': put(o, "\\\\", 2); break;
+        case '\n': put(o, "\\n", 2); break;
+        case '\r': put(o, "\\r", 2); break;
+        case '\t': put(o, "\\t", 2); break;
+        case '<': case '>': case '&': put(o, esc, 6); break;
+        default:
+            if (c < 0x20)
+                put(o, esc, 6);
+            else
+                put(o, (const char *)&c, 1);
+        }
+        i++;
+    }
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* a full disk must not stop the container: the line is lost, as with docker */
+        buf += w;
+        n -= w;
+    }
+}
+
+static void write_entry(int log_fd, const char *stream, const char *data, size_t n)
+{
+    static char line[16 * 1024 * 6 + 256]; /* worst case: every byte escaped to \u00XX */
+    char now[64];
+    struct out o = { line, 0 };
+    format_time_now(now, sizeof(now));
+    put(&o, "{\"log\":\"", 8);
+    put_escaped(&o, data, n);
+    put(&o, "\",\"stream\":\"", 12);
+    put(&o, stream, strlen(stream));
+    put(&o, "\",\"time\":\"", 10);
+    put(&o, now, strlen(now));
+    put(&o, "\"}\n", 3);
+    write_all(log_fd, line, o.len);
+}
+
+void log_consume(int log_fd, struct log_stream *s, const char *data, size_t n)
+{
+    while (n > 0) {
+        const char *newline = memchr(data, '\n', n);
+        size_t take = newline ? (size_t)(newline - data) + 1 : n;
+        size_t room = sizeof(s->buf) - s->len;
+        if (take > room)
+            take = room;
+        memcpy(s->buf + s->len, data, take);
+        s->len += take;
+        data += take;
+        n -= take;
+        if (s->buf[s->len - 1] == '\n' || s->len == sizeof(s->buf)) {
+            write_entry(log_fd, s->name, s->buf, s->len);
+            s->len = 0;
+        }
+    }
+}
+
+void log_flush_partial(int log_fd, struct log_stream *s)
+{
+    if (s->len > 0)
+        write_entry(log_fd, s->name, s->buf, s->len);
+    s->len = 0;
+}
