@@ -1,0 +1,101 @@
+package io.berth.image.layer;
+
+import io.berth.errdefs.InvalidArgumentException;
+import io.berth.oci.Digest;
+import io.berth.oci.DigestMismatchException;
+import io.berth.oci.DigestingInputStream;
+import io.berth.oci.image.MediaTypes.LayerCompression;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.function.LongConsumer;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The single pass from a layer blob to an unpacked directory: the compressed bytes are hashed (and
+ * optionally copied to the blob file), decompressed, hashed again (the diff id) and untarred, with
+ * no temporary copy of the uncompressed layer. Both digests are checked at end of stream.
+ */
+public final class LayerUnpack {
+    /** What one pass produced: the blob's digest and size, the diff id and the unpacked content size. */
+    public record Result(Digest blobDigest, long blobSize, Digest diffId, long unpackedSize) {}
+
+    private LayerUnpack() {}
+
+    /**
+     * @param blob         the (compressed) blob as it arrives
+     * @param blobSink     where to keep a copy of the blob bytes, or null
+     * @param expectedBlob the blob digest to verify, or null (imports)
+     * @param expectedDiff the diff id to verify, or null (imports)
+     * @param progress     told the running count of blob bytes read
+     */
+    public static Result run(InputStream blob, LayerCompression compression, OutputStream blobSink,
+                             Digest expectedBlob, long expectedSize, Digest expectedDiff, Path diffDir,
+                             LongConsumer progress) throws IOException {
+        // A descriptor without a size (0) is checked by digest alone.
+        DigestingInputStream blobDigesting = new DigestingInputStream(new Counting(blob, progress), expectedBlob,
+                expectedBlob == null || expectedSize <= 0 ? -1 : expectedSize);
+        InputStream compressed = blobSink == null ? blobDigesting : new TeeInputStream(blobDigesting, blobSink);
+        try {
+            DigestingInputStream tar = new DigestingInputStream(decompress(compressed, compression), expectedDiff, -1);
+            long unpacked = TarExtractor.extract(tar, diffDir);
+            Digest diffId = tar.drainAndDigest();
+            Digest blobDigest = drain(compressed, blobDigesting);
+            return new Result(blobDigest, blobDigesting.count(), diffId, unpacked);
+        } catch (DigestMismatchException e) {
+            throw e;
+        } catch (IOException e) {
+            // Bad bytes usually break gzip or tar before the digest check: report the mismatch if that is the cause.
+            drain(compressed, blobDigesting);
+            throw e;
+        }
+    }
+
+    private static Digest drain(InputStream compressed, DigestingInputStream blobDigesting) throws IOException {
+        compressed.transferTo(OutputStream.nullOutputStream());
+        return blobDigesting.drainAndDigest();
+    }
+
+    private static InputStream decompress(InputStream compressed, LayerCompression compression) throws IOException {
+        return switch (compression) {
+            case NONE -> compressed;
+            case GZIP -> new GZIPInputStream(compressed, 65536);
+            case ZSTD -> throw new InvalidArgumentException("zstd-compressed layers are not supported yet");
+        };
+    }
+
+    /** Reports progress at most every 256 KiB so a progress stream stays readable. */
+    private static final class Counting extends FilterInputStream {
+        private static final long STEP = 256 * 1024;
+        private final LongConsumer progress;
+        private long count;
+        private long reported;
+
+        Counting(InputStream in, LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                if (count - reported >= STEP) {
+                    reported = count;
+                    progress.accept(count);
+                }
+            }
+            return n;
+        }
+    }
+}
