@@ -1,0 +1,144 @@
+package io.berth.cli.command;
+
+import io.berth.api.model.HostConfig;
+import io.berth.api.model.PortBinding;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Parsing of docker's create/run flag values into Engine API fields. */
+final class ContainerFlags {
+    private ContainerFlags() {
+    }
+
+    /** "-e K=V" as given; "-e K" takes K from the CLI's environment and is dropped when unset, as docker does. */
+    static List<String> environment(List<String> values, Map<String, String> cliEnvironment) {
+        List<String> env = new ArrayList<>();
+        for (String value : values) {
+            if (value.isEmpty() || value.startsWith("=")) {
+                throw new IllegalArgumentException("invalid environment variable: " + value);
+            }
+            if (value.contains("=")) {
+                env.add(value);
+            } else if (cliEnvironment.containsKey(value)) {
+                env.add(value + "=" + cliEnvironment.get(value));
+            }
+        }
+        return env;
+    }
+
+    /** "-l K=V" and "-l K" (empty value). */
+    static Map<String, String> labels(List<String> values) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (String value : values) {
+            String[] keyValue = value.split("=", 2);
+            labels.put(keyValue[0], keyValue.length == 2 ? keyValue[1] : "");
+        }
+        return labels;
+    }
+
+    /** Memory sizes like "512m", "1g", "1048576" (binary multiples, as docker reads them). */
+    static long memoryBytes(String value) {
+        String text = value.strip().toLowerCase(Locale.ROOT);
+        if (text.endsWith("b")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        long multiplier = 1;
+        if (!text.isEmpty() && "kmgtp".indexOf(text.charAt(text.length() - 1)) >= 0) {
+            multiplier = 1L << (10 * ("kmgtp".indexOf(text.charAt(text.length() - 1)) + 1));
+            text = text.substring(0, text.length() - 1);
+        }
+        try {
+            BigDecimal bytes = new BigDecimal(text).multiply(BigDecimal.valueOf(multiplier));
+            if (bytes.signum() < 0) {
+                throw new NumberFormatException();
+            }
+            return bytes.longValue();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid size: '" + value + "'");
+        }
+    }
+
+    /** "--cpus 1.5" as NanoCpus. */
+    static long nanoCpus(String value) {
+        try {
+            BigDecimal cpus = new BigDecimal(value.strip());
+            if (cpus.signum() < 0) {
+                throw new NumberFormatException();
+            }
+            return cpus.movePointRight(9).longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"--cpus\" flag: failed to parse " + value + " as a rational number");
+        }
+    }
+
+    /** "--restart no|always|unless-stopped|on-failure[:N]". */
+    static HostConfig.RestartPolicy restartPolicy(String value) {
+        String[] nameAndCount = value.split(":", 2);
+        String name = nameAndCount[0];
+        if (!List.of("no", "always", "unless-stopped", "on-failure").contains(name)) {
+            throw new IllegalArgumentException("invalid restart policy: " + value);
+        }
+        if (nameAndCount.length == 2) {
+            if (!name.equals("on-failure")) {
+                throw new IllegalArgumentException("invalid restart policy format: maximum retry count can only be used with 'on-failure'");
+            }
+            try {
+                return new HostConfig.RestartPolicy(name, Integer.parseInt(nameAndCount[1]));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid restart policy format: maximum retry count must be an integer");
+            }
+        }
+        return new HostConfig.RestartPolicy(name, 0);
+    }
+
+    /** A published port: "[ip:][hostPort:]containerPort[/proto]", keyed by "containerPort/proto". */
+    record PublishedPort(String key, PortBinding binding) {
+    }
+
+    static PublishedPort publishedPort(String value) {
+        String spec = value;
+        String protocol = "tcp";
+        int slash = spec.lastIndexOf('/');
+        if (slash >= 0) {
+            protocol = spec.substring(slash + 1);
+            spec = spec.substring(0, slash);
+        }
+        String ip = "";
+        String hostPort = "";
+        String containerPort;
+        int lastColon = spec.lastIndexOf(':');
+        if (lastColon < 0) {
+            containerPort = spec;
+        } else {
+            containerPort = spec.substring(lastColon + 1);
+            String hostSide = spec.substring(0, lastColon);
+            int ipColon = hostSide.lastIndexOf(':');
+            if (ipColon < 0 || hostSide.endsWith("]")) {
+                hostPort = hostSide;
+            } else {
+                ip = hostSide.substring(0, ipColon).replace("[", "").replace("]", "");
+                hostPort = hostSide.substring(ipColon + 1);
+            }
+        }
+        if (!containerPort.matches("\\d{1,5}") || !(hostPort.isEmpty() || hostPort.matches("\\d{1,5}(-\\d{1,5})?"))
+                || !List.of("tcp", "udp", "sctp").contains(protocol)) {
+            throw new IllegalArgumentException("invalid port specification: \"" + value + "\"");
+        }
+        return new PublishedPort(containerPort + "/" + protocol, new PortBinding(ip, hostPort));
+    }
+
+    /** "--tmpfs /path[:options]". */
+    static Map<String, String> tmpfs(List<String> values) {
+        Map<String, String> mounts = new LinkedHashMap<>();
+        for (String value : values) {
+            String[] pathAndOptions = value.split(":", 2);
+            mounts.put(pathAndOptions[0], pathAndOptions.length == 2 ? pathAndOptions[1] : "");
+        }
+        return mounts;
+    }
+}
