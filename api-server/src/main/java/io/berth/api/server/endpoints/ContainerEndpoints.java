@@ -1,0 +1,216 @@
+package io.berth.api.server.endpoints;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.api.model.ContainerConfig;
+import io.berth.api.model.ContainerCreateResponse;
+import io.berth.api.model.HostConfig;
+import io.berth.api.model.WaitResponse;
+import io.berth.api.server.http.Exchange;
+import io.berth.api.server.http.Route;
+import io.berth.engine.Engine;
+import io.berth.engine.container.Container;
+import io.berth.engine.container.ContainerState;
+import io.berth.engine.container.CreateRequest;
+import io.berth.engine.container.ExitResult;
+import io.berth.engine.container.HostSpec;
+import io.berth.engine.container.WaitCondition;
+import io.berth.engine.logs.LogOptions;
+import io.berth.engine.logs.LogSink;
+import io.berth.errdefs.InvalidArgumentException;
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/** /containers/...: the container lifecycle, logs and attach. */
+public final class ContainerEndpoints {
+    private final Engine engine;
+
+    public ContainerEndpoints(Engine engine) {
+        this.engine = engine;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                Route.of(HttpMethod.POST, "/containers/create", this::create),
+                Route.of(HttpMethod.GET, "/containers/json", this::list),
+                Route.of(HttpMethod.POST, "/containers/prune", this::prune),
+                Route.of(HttpMethod.GET, "/containers/{id}/json", this::inspect),
+                Route.of(HttpMethod.POST, "/containers/{id}/start", this::start),
+                Route.of(HttpMethod.POST, "/containers/{id}/wait", this::waitFor),
+                Route.of(HttpMethod.POST, "/containers/{id}/stop", this::stop),
+                Route.of(HttpMethod.POST, "/containers/{id}/restart", this::restart),
+                Route.of(HttpMethod.POST, "/containers/{id}/kill", this::kill),
+                Route.of(HttpMethod.POST, "/containers/{id}/attach", this::attach),
+                Route.of(HttpMethod.POST, "/containers/{id}/resize", ex -> ex.empty(200)),
+                Route.of(HttpMethod.GET, "/containers/{id}/logs", this::logs),
+                Route.of(HttpMethod.DELETE, "/containers/{id}", this::remove));
+    }
+
+    private void create(Exchange ex) throws Exception {
+        if (!ex.hasBody()) throw new InvalidArgumentException("config cannot be empty in order to create a container");
+        ContainerConfig c = ex.bodyAs(ContainerConfig.class);
+        HostConfig h = c.hostConfig();
+        HostSpec host = h == null ? HostSpec.defaults()
+                : new HostSpec(Boolean.TRUE.equals(h.autoRemove()), h.binds(), h.networkMode());
+        Container created = engine.create(new CreateRequest(ex.query("name", ""), c.image(), c.entrypoint(), c.cmd(),
+                c.env(), c.workingDir(), c.user(), c.hostname(), c.domainname(), c.labels(), is(c.tty()),
+                is(c.openStdin()), is(c.attachStdin()), is(c.attachStdout()), is(c.attachStderr()), c.stopSignal(),
+                c.stopTimeout(), host));
+        ex.json(201, new ContainerCreateResponse(created.id(), List.of()));
+    }
+
+    private static boolean is(Boolean b) {
+        return Boolean.TRUE.equals(b);
+    }
+
+    private void list(Exchange ex) throws Exception {
+        int limit = ex.intQuery("limit").orElse(-1);
+        boolean all = ex.flag("all") || limit > 0;
+        Predicate<Container> filter = filters(ex.query("filters", ""), ex);
+        ContainerViews views = new ContainerViews(ex.mapper());
+        var rows = engine.list(all).stream().filter(filter).limit(limit > 0 ? limit : Long.MAX_VALUE)
+                .map(views::summary).toList();
+        ex.json(200, rows);
+    }
+
+    /**
+     * Docker's list filters, {"status":["running"],"name":["web"],"id":["abc"],"label":["k=v"]}, also
+     * in the older {"status":{"running":true}} form. Values of one key are alternatives; keys combine.
+     */
+    private static Predicate<Container> filters(String json, Exchange ex) throws IOException {
+        if (json.isEmpty()) return c -> true;
+        JsonNode root = ex.mapper().readTree(json);
+        Predicate<Container> all = c -> true;
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            List<String> values = new ArrayList<>();
+            if (e.getValue().isArray()) e.getValue().forEach(v -> values.add(v.asText()));
+            else e.getValue().fieldNames().forEachRemaining(values::add);
+            Predicate<Container> one = switch (e.getKey()) {
+                case "status" -> c -> values.contains(c.state().apiName());
+                case "name" -> c -> values.stream().anyMatch(v -> c.name().contains(v.replaceFirst("^/", "")));
+                case "id" -> c -> values.stream().anyMatch(c.id()::startsWith);
+                case "exited" -> c -> c.state() == ContainerState.EXITED && values.contains(String.valueOf(c.exitCode()));
+                case "label" -> c -> values.stream().allMatch(v -> hasLabel(c, v));
+                case "ancestor" -> c -> values.stream().anyMatch(v -> c.imageReference().equals(v) || c.imageId().contains(v));
+                default -> throw new InvalidArgumentException("invalid filter '" + e.getKey() + "'");
+            };
+            all = all.and(one);
+        }
+        return all;
+    }
+
+    private static boolean hasLabel(Container c, String filter) {
+        String[] kv = filter.split("=", 2);
+        String value = c.spec().labels().get(kv[0]);
+        return value != null && (kv.length == 1 || value.equals(kv[1]));
+    }
+
+    private void prune(Exchange ex) throws Exception {
+        ex.json(200, Map.of("ContainersDeleted", engine.prune(), "SpaceReclaimed", 0));
+    }
+
+    private void inspect(Exchange ex) throws Exception {
+        Container c = engine.inspect(ex.path("id"));
+        ex.json(200, new ContainerViews(ex.mapper()).inspect(c, engine.files(c)));
+    }
+
+    private void start(Exchange ex) {
+        ex.empty(engine.start(ex.path("id")) ? 204 : 304);
+    }
+
+    /** The headers go out as soon as the wait is registered; the status follows when the condition is met. */
+    private void waitFor(Exchange ex) throws Exception {
+        // A copy, so a client that hangs up cancels only its own wait.
+        CompletableFuture<ExitResult> result = engine.waitFor(ex.path("id"), WaitCondition.parse(ex.query("condition", ""))).copy();
+        ex.onClose(() -> result.cancel(false));
+        Exchange.ChunkedStream out = ex.stream(200, Exchange.JSON);
+        ExitResult exit = result.get();
+        WaitResponse.Error error = exit.error().isEmpty() ? null : new WaitResponse.Error(exit.error());
+        out.writeJsonLine(new WaitResponse(exit.exitCode(), error));
+        out.close();
+    }
+
+    private void stop(Exchange ex) {
+        Integer timeout = ex.intQuery("t").orElse(null);
+        ex.empty(engine.stop(ex.path("id"), timeout) ? 204 : 304);
+    }
+
+    private void restart(Exchange ex) {
+        engine.restart(ex.path("id"), ex.intQuery("t").orElse(null));
+        ex.empty(204);
+    }
+
+    private void kill(Exchange ex) {
+        engine.kill(ex.path("id"), ex.query("signal", "KILL"));
+        ex.empty(204);
+    }
+
+    private void remove(Exchange ex) {
+        engine.remove(ex.path("id"), ex.flag("force"));
+        ex.empty(204);
+    }
+
+    private void logs(Exchange ex) throws Exception {
+        Container c = engine.inspect(ex.path("id"));
+        boolean stdout = ex.flag("stdout");
+        boolean stderr = ex.flag("stderr");
+        if (!stdout && !stderr) throw new InvalidArgumentException("Bad parameters: you must choose at least one stream");
+        String tail = ex.query("tail", "all");
+        int tailLines;
+        try {
+            tailLines = tail.isEmpty() || tail.equals("all") ? -1 : Integer.parseInt(tail);
+        } catch (NumberFormatException e) {
+            throw new InvalidArgumentException("invalid value for tail: " + tail);
+        }
+        LogOptions options = new LogOptions(stdout, stderr, ex.flag("timestamps"), tailLines,
+                unixTime(ex.query("since", "")), unixTime(ex.query("until", "")), ex.flag("follow"));
+        StreamFrames frames = new StreamFrames(!c.spec().tty(), options.timestamps());
+        Exchange.ChunkedStream out = ex.stream(200, StreamFrames.contentType(!c.spec().tty(), ex.version().atLeast(1, 42)));
+        // A follower of a quiet container would otherwise only notice a vanished client at its next line.
+        Thread reader = Thread.currentThread();
+        ex.onClose(reader::interrupt);
+        try {
+            engine.logs(c.id(), options, new FramingSink(frames, stdout, stderr, out::write));
+        } finally {
+            out.close();
+        }
+    }
+
+    /** Docker's since/until: seconds since the epoch with an optional fraction; empty or 0 means unbounded. */
+    private static Instant unixTime(String value) {
+        if (value.isEmpty()) return null;
+        try {
+            BigDecimal seconds = new BigDecimal(value);
+            if (seconds.signum() == 0) return null;
+            return Instant.ofEpochSecond(seconds.longValue(),
+                    seconds.remainder(BigDecimal.ONE).movePointRight(9).longValue());
+        } catch (NumberFormatException e) {
+            throw new InvalidArgumentException("invalid timestamp: " + value);
+        }
+    }
+
+    /**
+     * Hijacks the connection and streams the container's output until it exits (stdin comes in a
+     * later step). The attach is registered before the client learns it succeeded.
+     */
+    private void attach(Exchange ex) throws Exception {
+        Container c = engine.inspect(ex.path("id"));
+        boolean tty = c.spec().tty();
+        Engine.Attachment attachment = ex.flag("stream") ? engine.attach(c.id(), ex.flag("logs")) : null;
+        Exchange.RawStream out = ex.hijack(StreamFrames.contentType(!tty, ex.version().atLeast(1, 42)));
+        LogSink selected = new FramingSink(new StreamFrames(!tty, false), ex.flag("stdout"), ex.flag("stderr"), out::write);
+        try {
+            if (attachment != null) attachment.stream(selected);
+            else if (ex.flag("logs")) engine.logs(c.id(), LogOptions.everything(false), selected);
+        } finally {
+            out.close();
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.berth.api.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.engine.Engine;
+import io.berth.engine.EngineConfig;
+import io.berth.engine.container.Container;
+import io.berth.image.RegistryHosts;
+import io.berth.testkit.BusyboxImage;
+import io.berth.testkit.TestRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The API over a real unix socket, served by a real engine (busybox from a local registry). */
+class ApiServerTest {
+    static final Path SHIM = Path.of(System.getProperty("berth.home", ".."), "native/target/bin/berth-shim").toAbsolutePath().normalize();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static TestRegistry registry;
+    static Path root;
+    static Path socket;
+    static Engine engine;
+    static ApiServer server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        registry = TestRegistry.start();
+        BusyboxImage.pushTo(registry, "library/busybox:latest");
+        root = Files.createTempDirectory("berth-api-test");
+        engine = Engine.open(new EngineConfig(root.resolve("data"), root.resolve("exec"), SHIM,
+                new RegistryHosts(List.of(registry.uri()), List.of())));
+        engine.images().pull(io.berth.oci.reference.ImageReference.parse("busybox"), progress -> {});
+        server = new ApiServer(engine);
+        socket = root.resolve("api.sock");
+        server.listen(new ListenAddress.Unix(socket));
+    }
+
+    @AfterAll
+    static void stopServer() throws IOException {
+        try {
+            if (engine != null) for (Container c : engine.list(true)) engine.remove(c.id(), true);
+        } finally {
+            try {
+                if (server != null) server.close();
+                if (engine != null) engine.close();
+            } finally {
+                try {
+                    if (registry != null) registry.close();
+                } finally {
+                    if (root != null && Files.exists(root)) {
+                        try (Stream<Path> paths = Files.walk(root)) {
+                            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static UnixHttpClient client() throws IOException {
+        return new UnixHttpClient(socket);
+    }
+
+    @Test
+    void pingAnswersOkWithDockerdHeaders() throws Exception {
+        try (var http = client()) {
+            var get = http.request("GET", "/_ping", null);
+            assertEquals(200, get.status());
+            assertEquals("OK", get.text());
+            assertEquals("1.50", get.header("Api-Version"));
+            assertEquals("linux", get.header("Ostype"));
+            assertEquals("Berth/0.1.0 (linux)", get.header("Server"));
+            var head = http.request("HEAD", "/_ping", null);
+            assertEquals(200, head.status());
+            assertEquals("false", head.header("Docker-Experimental"));
+        }
+    }
+
+    @Test
+    void versionPrefixesAreCheckedAgainstTheSupportedRange() throws Exception {
+        try (var http = client()) {
+            var current = http.request("GET", "/v1.50/version", null);
+            assertEquals(200, current.status());
+            assertEquals("1.50", JSON.readTree(current.body()).get("ApiVersion").asText());
+            assertEquals(200, http.request("GET", "/v1.24/version", null).status());
+            assertEquals(200, http.request("GET", "/version", null).status());
+            var tooNew = http.request("GET", "/v1.99/version", null);
+            assertEquals(400, tooNew.status());
+            assertEquals("client version 1.99 is too new. Maximum supported API version is 1.50",
+                    JSON.readTree(tooNew.body()).get("message").asText());
+            var tooOld = http.request("GET", "/v1.12/version", null);
+            assertEquals(400, tooOld.status());
+        }
+    }
+
+    @Test
+    void malformedJsonIsABadRequestAndTheConnectionKeepsServing() throws Exception {
+        try (var http = client()) {
+            var bad = http.request("POST", "/containers/create", "{\"Image\": \"busybox\", ");
+            assertEquals(400, bad.status());
+            assertTrue(JSON.readTree(bad.body()).get("message").asText().contains("invalid JSON"), bad.text());
+            assertEquals("OK", http.request("GET", "/_ping", null).text());
+        }
+    }
+
+    @Test
+    void unknownRoutesAndObjectsAreJson404s() throws Exception {
+        try (var http = client()) {
+            var route = http.request("GET", "/v1.50/nosuch/endpoint", null);
+            assertEquals(404, route.status());
+            assertEquals("{\"message\":\"page not found\"}", route.text());
+            var container = http.request("GET", "/containers/doesnotexist/json", null);
+            assertEquals(404, container.status());
+            assertEquals("No such container: doesnotexist", JSON.readTree(container.body()).get("message").asText());
+        }
+    }
+
+    @Test
+    void pullCreateAttachStartAndWaitLikeDockerRun() throws Exception {
+        try (var http = client()) {
+            var pull = http.request("POST", "/v1.50/images/create?fromImage=busybox&tag=latest", null);
+            assertEquals(200, pull.status());
+            assertTrue(pull.text().contains("Status: Downloaded newer image for busybox:latest")
+                    || pull.text().contains("Image is up to date"), pull.text());
+
+            var create = http.request("POST", "/v1.50/containers/create?name=attached",
+                    "{\"Image\":\"busybox\",\"Cmd\":[\"sh\",\"-c\",\"echo hi; echo oops >&2; exit 5\"],\"AttachStdout\":true,\"AttachStderr\":true}");
+            assertEquals(201, create.status(), create.text());
+            String id = JSON.readTree(create.body()).get("Id").asText();
+
+            var stream = client();
+            stream.send("POST", "/v1.50/containers/" + id + "/attach?stream=1&stdout=1&stderr=1", null,
+                    "Connection: Upgrade", "Upgrade: tcp");
+            var upgraded = stream.readHead();
+            CompletableFuture<UnixHttpClient.Response> attached = CompletableFuture.supplyAsync(() -> {
+                try (stream) {
+                    return stream.readBody(upgraded, false);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (var waiter = client()) {
+                waiter.send("POST", "/v1.50/containers/" + id + "/wait?condition=next-exit", null);
+                // The headers arrive before the exit: the wait is registered, so the start cannot be missed.
+                var waitHead = waiter.readHead();
+                assertEquals(200, waitHead.status());
+                assertEquals(204, http.request("POST", "/v1.50/containers/" + id + "/start", null).status());
+                var waited = waiter.readBody(waitHead, false);
+                assertEquals(5, JSON.readTree(waited.body()).get("StatusCode").asInt());
+            }
+            var hijacked = attached.get(20, TimeUnit.SECONDS);
+            assertEquals("HTTP/1.1 101 UPGRADED", hijacked.statusLine());
+            assertEquals("application/vnd.docker.multiplexed-stream", hijacked.header("Content-Type"));
+            assertEquals(List.of("1:hi\n", "2:oops\n"), frames(hijacked.body()));
+
+            var logs = http.request("GET", "/v1.50/containers/" + id + "/logs?stdout=1&stderr=0", null);
+            assertEquals(List.of("1:hi\n"), frames(logs.body()));
+            JsonNode inspect = JSON.readTree(http.request("GET", "/containers/attached/json", null).body());
+            assertEquals("exited", inspect.at("/State/Status").asText());
+            assertEquals(5, inspect.at("/State/ExitCode").asInt());
+            assertEquals("/attached", inspect.get("Name").asText());
+            assertEquals(204, http.request("DELETE", "/containers/" + id, null).status());
+        }
+    }
+
+    @Test
+    void aHalfClosedAttachStillReceivesLargeOutputCompletely() throws Exception {
+        try (var http = client()) {
+            var create = http.request("POST", "/containers/create?name=bulk",
+                    "{\"Image\":\"busybox\",\"Cmd\":[\"seq\",\"1\",\"50000\"]}");
+            assertEquals(201, create.status(), create.text());
+            try (var stream = client()) {
+                stream.send("POST", "/containers/bulk/attach?stream=1&stdout=1&stderr=1", null,
+                        "Connection: Upgrade", "Upgrade: tcp");
+                var upgraded = stream.readHead();
+                assertEquals(101, upgraded.status());
+                stream.shutdownOutput();
+                CompletableFuture<UnixHttpClient.Response> output = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return stream.readBody(upgraded, false);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertEquals(204, http.request("POST", "/containers/bulk/start", null).status());
+                StringBuilder expected = new StringBuilder();
+                for (int i = 1; i <= 50000; i++) expected.append(i).append('\n');
+                String received = frames(output.get(30, TimeUnit.SECONDS).body()).stream()
+                        .map(f -> f.substring(2)).reduce("", String::concat);
+                assertEquals(expected.toString(), received);
+            }
+            assertEquals(204, http.request("DELETE", "/containers/bulk?force=1", null).status());
+        }
+    }
+
+    @Test
+    void importStreamsTheRequestBodyIntoANewImage() throws Exception {
+        Path tar = root.resolve("rootfs.tar");
+        BusyboxImage.build().writeRootfsTar(tar);
+        try (var http = client(); var body = Files.newInputStream(tar)) {
+            http.sendChunked("POST", "/v1.50/images/create?fromSrc=-&repo=imported&tag=v1&message=test", body,
+                    "application/x-tar");
+            var answer = http.read(false);
+            assertEquals(200, answer.status(), answer.text());
+            String id = JSON.readTree(answer.body()).get("status").asText();
+            assertTrue(id.matches("sha256:[0-9a-f]{64}"), answer.text());
+            JsonNode image = JSON.readTree(http.request("GET", "/images/imported:v1/json", null).body());
+            assertEquals(id, image.get("Id").asText());
+            var removed = http.request("DELETE", "/images/imported:v1", null);
+            assertEquals(200, removed.status(), removed.text());
+            assertEquals(404, http.request("GET", "/images/imported:v1/json", null).status());
+        } finally {
+            Files.deleteIfExists(tar);
+        }
+    }
+
+    /** Decodes docker's 8-byte-header frames as "type:payload". */
+    static List<String> frames(byte[] stream) {
+        ByteBuffer buf = ByteBuffer.wrap(stream);
+        List<String> frames = new ArrayList<>();
+        while (buf.remaining() >= 8) {
+            int type = buf.get();
+            buf.position(buf.position() + 3);
+            byte[] payload = new byte[buf.getInt()];
+            buf.get(payload);
+            frames.add(type + ":" + new String(payload, StandardCharsets.UTF_8));
+        }
+        assertEquals(0, buf.remaining(), "trailing bytes after the last frame");
+        return frames;
+    }
+}
