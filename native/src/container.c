@@ -1,0 +1,401 @@
+/*
+ * The container's pid 1 before execve: runs the plan's records in order, as Java wrote them.
+ * Any failure is sent to the monitor over the CLOEXEC error pipe; a successful execve closes it unwritten.
+ */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* Mount flags that need a remount to apply to a bind mount. */
+#define BIND_REMOUNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+
+static int error_fd;
+static struct failure *failure;
+
+static void die_errno(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void die_errno(int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(failure->step, sizeof(failure->step), fmt, ap);
+    va_end(ap);
+    failure->err = err;
+    snprintf(failure->message, sizeof(failure->message), "%s: %s", failure->step, strerror(err));
+    if (write(error_fd, failure, sizeof(*failure)) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+/* Exec failures carry docker's own wording, which the CLI shows verbatim. */
+static void die_exec(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void die_exec(int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(failure->message, sizeof(failure->message), fmt, ap);
+    va_end(ap);
+    snprintf(failure->step, sizeof(failure->step), "exec");
+    failure->err = err;
+    if (write(error_fd, failure, sizeof(*failure)) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+static int mkdir_all(const char *path, mode_t mode)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int create_parent_dirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf)
+        return 0;
+    *slash = '\0';
+    return mkdir_all(buf, 0755);
+}
+
+/* A mount point must exist: a file for a bind mount of a non-directory, else a directory. */
+static int create_mount_point(const char *target, const char *source, unsigned long flags)
+{
+    struct stat st;
+    if (stat(target, &st) == 0)
+        return 0;
+    if ((flags & MS_BIND) && stat(source, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        if (create_parent_dirs(target) < 0)
+            return -1;
+        int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return -1;
+        close(fd);
+        return 0;
+    }
+    return mkdir_all(target, 0755);
+}
+
+/* mount <label> <source> <target> <fstype> <flags> <data> <cwd> <propagation> */
+static void op_mount(const struct record *r)
+{
+    if (r->argc != 8)
+        die_errno(EINVAL, "plan: mount needs 8 arguments");
+    const char *label = r->argv[0], *source = r->argv[1], *target = r->argv[2], *fstype = r->argv[3];
+    const char *data = r->argv[5], *cwd = r->argv[6];
+    unsigned long flags = arg_num(r, 4), propagation = arg_num(r, 7);
+    if (create_mount_point(target, source, flags) < 0)
+        die_errno(errno, "mount %s: create mount point", label);
+    /* Relative paths in data (overlay lowerdir) keep long layer lists under the page-size limit. */
+    if (*cwd && chdir(cwd) < 0)
+        die_errno(errno, "chdir %s", cwd);
+    if (flags & MS_BIND) {
+        if (mount(source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+            die_errno(errno, "mount %s", label);
+        if ((flags & BIND_REMOUNT_FLAGS) &&
+            mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & BIND_REMOUNT_FLAGS), NULL) < 0)
+            die_errno(errno, "remount %s", label);
+    } else if (mount(source, target, fstype, flags, *data ? data : NULL) < 0) {
+        die_errno(errno, "mount %s", label);
+    }
+    if (*cwd && chdir("/") < 0)
+        die_errno(errno, "chdir /");
+    if (propagation && mount(NULL, target, NULL, propagation, NULL) < 0)
+        die_errno(errno, "set propagation of %s", label);
+}
+
+/* mknod <path> <mode incl. type> <major> <minor> <uid> <gid> <host path>; binds the host node where mknod is denied. */
+static void op_mknod(const struct record *r)
+{
+    const char *path = r->argv[0], *host = r->argv[6];
+    mode_t mode = arg_num(r, 1);
+    if (create_parent_dirs(path) < 0)
+        die_errno(errno, "mknod %s", path);
+    if (mknod(path, mode, makedev(arg_num(r, 2), arg_num(r, 3))) < 0) {
+        if (errno == EEXIST)
+            return;
+        if (errno != EPERM)
+            die_errno(errno, "mknod %s", path);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            die_errno(errno, "create %s", path);
+        close(fd);
+        if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+            die_errno(errno, "bind device %s", host);
+        return;
+    }
+    if (chmod(path, mode & 07777) < 0 || chown(path, arg_num(r, 4), arg_num(r, 5)) < 0)
+        die_errno(errno, "chown %s", path);
+}
+
+static void op_pivot_root(const char *rootfs)
+{
+    /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the container's tree. */
+    if (chdir(rootfs) < 0)
+        die_errno(errno, "chdir %s", rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        die_errno(errno, "pivot_root %s", rootfs);
+    if (umount2(".", MNT_DETACH) < 0)
+        die_errno(errno, "unmount old root");
+    if (chdir("/") < 0)
+        die_errno(errno, "chdir /");
+}
+
+static void op_mask(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return;
+        die_errno(errno, "mask %s", path);
+    }
+    int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
+                                 : mount("/dev/null", path, NULL, MS_BIND, NULL);
+    if (rc < 0)
+        die_errno(errno, "mask %s", path);
+}
+
+static void op_readonly(const char *path)
+{
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        if (errno == ENOENT)
+            return;
+        die_errno(errno, "readonly %s", path);
+    }
+    if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
+        die_errno(errno, "readonly %s", path);
+}
+
+static void write_file(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value, strlen(value)) < 0)
+        die_errno(errno, "write %s", path);
+    close(fd);
+}
+
+static void op_sysctl(const char *key, const char *value)
+{
+    char path[512];
+    int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+    for (char *p = path + 10; p < path + n; p++)
+        if (*p == '.')
+            *p = '/';
+    write_file(path, value);
+}
+
+static void op_loopback(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, "lo");
+    if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        die_errno(errno, "loopback");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        die_errno(errno, "bring up lo");
+    close(fd);
+}
+
+static void op_join_ns(const char *path, int type)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, type) < 0)
+        die_errno(errno, "setns %s", path);
+    close(fd);
+}
+
+/* user <uid> <gid> <additional gid>...: keeps capabilities across setuid; the caps record then sets them. */
+static void op_user(const struct record *r)
+{
+    gid_t groups[r->argc > 2 ? r->argc - 2 : 1];
+    for (int i = 2; i < r->argc; i++)
+        groups[i - 2] = arg_num(r, i);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        die_errno(errno, "keep capabilities");
+    if (setgroups(r->argc - 2, groups) < 0)
+        die_errno(errno, "setgroups");
+    if (setresgid(arg_num(r, 1), arg_num(r, 1), arg_num(r, 1)) < 0)
+        die_errno(errno, "setgid %s", r->argv[1]);
+    if (setresuid(arg_num(r, 0), arg_num(r, 0), arg_num(r, 0)) < 0)
+        die_errno(errno, "setuid %s", r->argv[0]);
+}
+
+/* caps <effective> <permitted> <inheritable> <ambient>: 64-bit masks; bounding is dropped by its own record. */
+static void op_caps(const struct record *r)
+{
+    unsigned long long eff = arg_num(r, 0), perm = arg_num(r, 1), inh = arg_num(r, 2), amb = arg_num(r, 3);
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2] = {
+        { (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
+        { (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) },
+    };
+    if (syscall(SYS_capset, &header, data) < 0)
+        die_errno(errno, "capset");
+    for (int cap = 0; cap < 64; cap++)
+        if ((amb >> cap) & 1 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+            die_errno(errno, "raise ambient capability %d", cap);
+}
+
+static void op_bounding(unsigned long long keep)
+{
+    for (int cap = 0; cap < 64; cap++) {
+        if ((keep >> cap) & 1)
+            continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL) /* past the kernel's last capability */
+                break;
+            die_errno(errno, "drop capability %d", cap);
+        }
+    }
+}
+
+static void install_seccomp(const char *hex)
+{
+    size_t n = strlen(hex) / 2;
+    struct sock_filter *filter = malloc(n);
+    if (!filter)
+        die_errno(ENOMEM, "seccomp");
+    for (size_t i = 0; i < n; i++)
+        sscanf(hex + 2 * i, "%2hhx", (unsigned char *)filter + i);
+    struct sock_fprog prog = { (unsigned short)(n / sizeof(struct sock_filter)), filter };
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        die_errno(errno, "seccomp");
+}
+
+static const char *env_value(char **env, const char *name)
+{
+    size_t len = strlen(name);
+    for (; env && *env; env++)
+        if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+            return *env + len + 1;
+    return NULL;
+}
+
+/* Resolves argv[0] like Go's exec.LookPath, so errors read like docker's. */
+static const char *resolve(const char *name, char **env, char *buf, size_t size)
+{
+    struct stat st;
+    if (strchr(name, '/')) {
+        if (stat(name, &st) < 0)
+            die_exec(errno, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
+        return name;
+    }
+    const char *path = env_value(env, "PATH");
+    while (path && *path) {
+        const char *end = strchrnul(path, ':');
+        int len = end - path;
+        snprintf(buf, size, "%.*s%s%s", len, len ? path : ".", "/", name);
+        if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+            return buf;
+        path = *end ? end + 1 : end;
+    }
+    die_exec(ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static void op_exec(const struct plan *plan, const struct record *r)
+{
+    if (r->argc < 1)
+        die_errno(EINVAL, "plan: exec needs arguments");
+    const struct record *env_rec = plan_find(plan, "env");
+    char **env = env_rec ? env_rec->argv : (char *[]){ NULL };
+    char buf[4096];
+    const char *file = resolve(r->argv[0], env, buf, sizeof(buf));
+    /* Only the error pipe may survive, and it is close-on-exec. */
+    if (error_fd > 3)
+        syscall(SYS_close_range, 3, error_fd - 1, 0);
+    syscall(SYS_close_range, error_fd + 1, ~0U, 0);
+    const struct record *seccomp = plan_find(plan, "seccomp");
+    if (seccomp)
+        install_seccomp(seccomp->argv[0]);
+    execve(file, r->argv, env);
+    if (errno == EACCES)
+        die_exec(errno, "exec: \"%s\": permission denied", r->argv[0]);
+    die_exec(errno, "exec: \"%s\": %s", r->argv[0], strerror(errno));
+}
+
+static void run_record(const struct plan *plan, const struct record *r)
+{
+    const char *op = r->op;
+    char **a = r->argv;
+    if (!strcmp(op, "join_ns")) op_join_ns(a[0], arg_num(r, 1));
+    else if (!strcmp(op, "join_cgroup")) write_file(a[0], "0");
+    else if (!strcmp(op, "unshare")) { if (unshare(arg_num(r, 0)) < 0) die_errno(errno, "unshare"); }
+    else if (!strcmp(op, "propagation")) { if (mount(NULL, a[0], NULL, arg_num(r, 1), NULL) < 0) die_errno(errno, "set propagation of %s", a[0]); }
+    else if (!strcmp(op, "mount")) op_mount(r);
+    else if (!strcmp(op, "remount")) { if (mount(NULL, a[0], NULL, MS_REMOUNT | MS_BIND | arg_num(r, 1), NULL) < 0) die_errno(errno, "remount %s", a[0]); }
+    else if (!strcmp(op, "mknod")) op_mknod(r);
+    else if (!strcmp(op, "symlink")) { if (symlink(a[0], a[1]) < 0 && errno != EEXIST) die_errno(errno, "symlink %s", a[1]); }
+    else if (!strcmp(op, "pivot_root")) op_pivot_root(a[0]);
+    else if (!strcmp(op, "mask")) op_mask(a[0]);
+    else if (!strcmp(op, "readonly")) op_readonly(a[0]);
+    else if (!strcmp(op, "sysctl")) op_sysctl(a[0], a[1]);
+    else if (!strcmp(op, "hostname")) { if (sethostname(a[0], strlen(a[0])) < 0) die_errno(errno, "sethostname"); }
+    else if (!strcmp(op, "domainname")) { if (setdomainname(a[0], strlen(a[0])) < 0) die_errno(errno, "setdomainname"); }
+    else if (!strcmp(op, "loopback")) op_loopback();
+    else if (!strcmp(op, "oom_score_adj")) write_file("/proc/self/oom_score_adj", a[0]);
+    else if (!strcmp(op, "rlimit")) {
+        struct rlimit lim = { (rlim_t)strtoull(a[1], NULL, 0), (rlim_t)strtoull(a[2], NULL, 0) };
+        if (setrlimit(arg_num(r, 0), &lim) < 0) die_errno(errno, "setrlimit %s", a[0]);
+    }
+    else if (!strcmp(op, "bounding")) op_bounding(strtoull(a[0], NULL, 0));
+    else if (!strcmp(op, "user")) op_user(r);
+    else if (!strcmp(op, "caps")) op_caps(r);
+    else if (!strcmp(op, "mkdir")) { if (mkdir_all(a[0], 0755) < 0) die_errno(errno, "mkdir %s", a[0]); }
+    else if (!strcmp(op, "cwd")) { if (chdir(a[0]) < 0) die_errno(errno, "chdir to cwd %s", a[0]); }
+    else if (!strcmp(op, "no_new_privs")) { if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno(errno, "no_new_privs"); }
+    else if (!strcmp(op, "exec")) op_exec(plan, r);
+    /* Records the monitor uses, or that exec reads, are no steps here. */
+    else if (!strcmp(op, "log") || !strcmp(op, "exit_file") || !strcmp(op, "clone_flags") || !strcmp(op, "pid_ns") ||
+             !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env") || !strcmp(op, "seccomp")) return;
+    else die_errno(EINVAL, "plan: unknown op %s", op);
+}
+
+void container_run(const struct plan *plan, int err_fd, int sync_fd, struct failure *f)
+{
+    error_fd = err_fd;
+    failure = f;
+    /* The monitor blocks SIGCHLD for its signalfd; a blocked mask would survive execve. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    char c;
+    while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
+        ;
+    close(sync_fd);
+    for (int i = 0; i < plan->count; i++)
+        run_record(plan, &plan->records[i]);
+    die_errno(EINVAL, "plan: no exec record");
+}

@@ -1,0 +1,275 @@
+package io.berth.runtime.plan;
+
+import io.berth.errdefs.InvalidArgumentException;
+import io.berth.oci.runtime.Linux;
+import io.berth.oci.runtime.Mount;
+import io.berth.oci.runtime.Process;
+import io.berth.oci.runtime.Spec;
+import io.berth.runtime.RootfsMount;
+import io.berth.runtime.cgroup.HierarchyMount;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+import static io.berth.runtime.plan.LinuxFlags.*;
+
+/**
+ * Turns an OCI spec into the shim's plan: every decision (order, flags, paths) is made here so that
+ * the C side stays a plain interpreter. The order of records is the order the kernel sees them.
+ */
+public final class PlanBuilder {
+    /** mount(2) copies at most a page of data; longer overlay option strings are made relative to a common directory. */
+    static final int MOUNT_DATA_LIMIT = 4095;
+
+    private static final List<String> OVERLAY_PATH_KEYS = List.of("lowerdir", "upperdir", "workdir");
+    private static final Map<String, String> DEV_SYMLINKS = Map.of(
+            "/dev/fd", "/proc/self/fd", "/dev/stdin", "/proc/self/fd/0", "/dev/stdout", "/proc/self/fd/1",
+            "/dev/stderr", "/proc/self/fd/2", "/dev/ptmx", "pts/ptmx");
+
+    private final Spec spec;
+    private final List<RootfsMount> rootfsMounts;
+    private final List<Path> cgroupProcsFiles;
+    private final Path logFile;
+    private final Path exitFile;
+    private byte[] seccompFilter;
+    private List<HierarchyMount> cgroupHierarchies = List.of();
+
+    public PlanBuilder(Spec spec, List<RootfsMount> rootfsMounts, List<Path> cgroupProcsFiles, Path logFile, Path exitFile) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.rootfsMounts = List.copyOf(rootfsMounts);
+        this.cgroupProcsFiles = List.copyOf(cgroupProcsFiles);
+        this.logFile = logFile;
+        this.exitFile = exitFile;
+    }
+
+    /** A compiled seccomp BPF program (struct sock_filter array), installed right before execve. */
+    public PlanBuilder seccompFilter(byte[] filter) {
+        this.seccompFilter = filter.clone();
+        return this;
+    }
+
+    /** The container's cgroup hierarchies, shown at a spec mount of type "cgroup"; without them that mount is skipped. */
+    public PlanBuilder cgroupHierarchies(List<HierarchyMount> hierarchies) {
+        this.cgroupHierarchies = List.copyOf(hierarchies);
+        return this;
+    }
+
+    public Plan build() {
+        Process process = require(spec.process(), "process");
+        if (process.args() == null || process.args().isEmpty()) throw new InvalidArgumentException("spec: process.args is empty");
+        String rootfs = require(spec.root(), "root").path();
+        if (rootfs == null || !rootfs.startsWith("/")) throw new InvalidArgumentException("spec: root.path must be absolute");
+        Linux linux = spec.linux() != null ? spec.linux()
+                : new Linux(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        List<Linux.Namespace> namespaces = linux.namespaces() == null ? List.of() : linux.namespaces();
+
+        Plan plan = new Plan();
+        plan.add("log", logFile).add("exit_file", exitFile);
+        namespaceRecords(plan, namespaces, linux);
+        cgroupProcsFiles.forEach(procs -> plan.add("join_cgroup", procs));
+        if (createsNamespace(namespaces, "cgroup")) plan.add("unshare", CLONE_NEWCGROUP);
+        // rslave: host mounts still reach the container, nothing the container mounts reaches the host.
+        plan.add("propagation", "/", MS_REC | MS_SLAVE);
+        rootfsMounts.forEach(m -> rootfsMountRecord(plan, m, rootfs));
+        plan.add("mount", "rootfs", rootfs, rootfs, "", MS_BIND | MS_REC, "", "", 0);
+        boolean devIsTmpfs = false;
+        for (Mount m : spec.mounts() == null ? List.<Mount>of() : spec.mounts()) {
+            MountOptions options = MountOptions.parse(m.options());
+            if ("cgroup".equals(m.type())) {
+                cgroupMounts(plan, inside(rootfs, m.destination()), m.destination(), options, createsNamespace(namespaces, "cgroup"));
+                continue;
+            }
+            String fstype = m.type() == null || m.type().equals("bind") ? "" : m.type();
+            plan.add("mount", m.destination(), m.source() == null ? fstype : m.source(), inside(rootfs, m.destination()),
+                    fstype, options.flags(), options.data(), "", options.propagation());
+            devIsTmpfs |= m.destination().equals("/dev") && "tmpfs".equals(m.type());
+        }
+        for (Linux.Device device : linux.devices() == null ? List.<Linux.Device>of() : linux.devices()) {
+            int mode = (device.fileMode() == null ? 0666 : device.fileMode()) | deviceType(device.type());
+            plan.add("mknod", inside(rootfs, device.path()), mode, nullToZero(device.major()), nullToZero(device.minor()),
+                    nullToZero(device.uid()), nullToZero(device.gid()), device.path());
+        }
+        if (devIsTmpfs) {
+            DEV_SYMLINKS.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(link -> plan.add("symlink", link.getValue(), inside(rootfs, link.getKey())));
+        }
+        plan.add("pivot_root", rootfs);
+        String cwd = process.cwd() == null ? "/" : process.cwd();
+        plan.add("mkdir", cwd); // as root, before the process's user may lack the rights
+        if (linux.rootfsPropagation() != null) {
+            Long propagation = MountOptions.propagation(linux.rootfsPropagation());
+            if (propagation == null) throw new InvalidArgumentException("spec: unknown rootfsPropagation " + linux.rootfsPropagation());
+            plan.add("propagation", "/", propagation);
+        }
+        // sysctls first: /proc/sys is among the default read-only paths.
+        if (linux.sysctl() != null) new java.util.TreeMap<>(linux.sysctl()).forEach((k, v) -> plan.add("sysctl", k, v));
+        forEach(linux.maskedPaths(), path -> plan.add("mask", path));
+        forEach(linux.readonlyPaths(), path -> plan.add("readonly", path));
+        if (spec.hostname() != null && createsNamespace(namespaces, "uts")) plan.add("hostname", spec.hostname());
+        if (spec.domainname() != null && createsNamespace(namespaces, "uts")) plan.add("domainname", spec.domainname());
+        if (createsNamespace(namespaces, "network")) plan.add("loopback");
+        if (spec.root().readonly() != null && spec.root().readonly()) plan.add("remount", "/", MS_RDONLY);
+        if (process.oomScoreAdj() != null) plan.add("oom_score_adj", process.oomScoreAdj());
+        forEach(process.rlimits(), limit -> plan.add("rlimit", rlimit(limit.type()), Long.toUnsignedString(limit.soft()),
+                Long.toUnsignedString(limit.hard())));
+        processIdentity(plan, process);
+        if (Boolean.TRUE.equals(process.noNewPrivileges())) plan.add("no_new_privs");
+        plan.add("cwd", cwd);
+        plan.add("env", process.env() == null ? List.of() : process.env());
+        if (seccompFilter != null) plan.add("seccomp", java.util.HexFormat.of().formatHex(seccompFilter));
+        plan.add("exec", process.args());
+        return plan;
+    }
+
+    /**
+     * In its own cgroup namespace the container mounts the hierarchies themselves and sees its cgroup as their root;
+     * without one it gets binds of its cgroup directories. v1 hierarchies sit in a tmpfs, as on the host.
+     */
+    private void cgroupMounts(Plan plan, String target, String destination, MountOptions options, boolean ownNamespace) {
+        boolean unified = cgroupHierarchies.size() == 1 && cgroupHierarchies.getFirst().name().isEmpty();
+        long flags = options.flags() & ~MS_BIND & ~MS_REC;
+        if (!unified && !cgroupHierarchies.isEmpty()) {
+            plan.add("mount", destination, "tmpfs", target, "tmpfs", flags & ~MS_RDONLY, "mode=755", "", 0);
+        }
+        for (HierarchyMount h : cgroupHierarchies) {
+            String dir = h.name().isEmpty() ? target : target + "/" + h.name();
+            String label = h.name().isEmpty() ? destination : destination + "/" + h.name();
+            if (ownNamespace) plan.add("mount", label, "cgroup", dir, h.fstype(), flags, h.options(), "", 0);
+            else plan.add("mount", label, h.hostDirectory(), dir, "", flags | MS_BIND | MS_REC, "", "", 0);
+        }
+        if (!unified && !cgroupHierarchies.isEmpty() && (flags & MS_RDONLY) != 0) plan.add("remount", target, flags);
+    }
+
+    private static void namespaceRecords(Plan plan, List<Linux.Namespace> namespaces, Linux linux) {
+        long cloneFlags = 0;
+        for (Linux.Namespace ns : namespaces) {
+            Long flag = NAMESPACES.get(ns.type());
+            if (flag == null) throw new InvalidArgumentException("spec: unknown namespace type " + ns.type());
+            if (ns.path() != null && !ns.path().isEmpty()) {
+                if (flag == CLONE_NEWPID) plan.add("pid_ns", ns.path());
+                else plan.add("join_ns", ns.path(), flag);
+            } else if (flag != CLONE_NEWCGROUP) { // unshared by the child once it is in its cgroup
+                cloneFlags |= flag;
+            }
+        }
+        plan.add("clone_flags", cloneFlags);
+        if (linux.uidMappings() != null) plan.add("uid_map", idMap(linux.uidMappings()));
+        if (linux.gidMappings() != null) plan.add("gid_map", idMap(linux.gidMappings()));
+    }
+
+    private static String idMap(List<Linux.IdMapping> mappings) {
+        return mappings.stream().map(m -> m.containerID() + " " + m.hostID() + " " + m.size() + "\n").collect(Collectors.joining());
+    }
+
+    private static boolean createsNamespace(List<Linux.Namespace> namespaces, String type) {
+        return namespaces.stream().anyMatch(ns -> ns.type().equals(type) && (ns.path() == null || ns.path().isEmpty()));
+    }
+
+    private static void rootfsMountRecord(Plan plan, RootfsMount mount, String rootfs) {
+        MountOptions options = MountOptions.parse(mount.options());
+        String data = options.data(), cwd = "";
+        if (data.length() > MOUNT_DATA_LIMIT && "overlay".equals(mount.type())) {
+            cwd = commonDirectory(overlayPaths(data));
+            data = relativeTo(data, cwd);
+        }
+        if (data.length() > MOUNT_DATA_LIMIT) throw new InvalidArgumentException("rootfs mount options longer than a page: " + data.length() + " bytes");
+        plan.add("mount", "rootfs", mount.source(), rootfs, mount.type(), options.flags(), data, cwd, options.propagation());
+    }
+
+    private static List<String> overlayPaths(String data) {
+        List<String> paths = new ArrayList<>();
+        for (String option : data.split(",")) {
+            int eq = option.indexOf('=');
+            if (eq > 0 && OVERLAY_PATH_KEYS.contains(option.substring(0, eq)))
+                paths.addAll(Arrays.asList(option.substring(eq + 1).split(":")));
+        }
+        return paths;
+    }
+
+    private static String commonDirectory(List<String> paths) {
+        Path common = Path.of(paths.getFirst()).getParent();
+        for (String p : paths) {
+            while (!Path.of(p).startsWith(common)) common = common.getParent();
+        }
+        return common.toString();
+    }
+
+    private static String relativeTo(String data, String dir) {
+        List<String> out = new ArrayList<>();
+        for (String option : data.split(",")) {
+            int eq = option.indexOf('=');
+            if (eq > 0 && OVERLAY_PATH_KEYS.contains(option.substring(0, eq))) {
+                String paths = Arrays.stream(option.substring(eq + 1).split(":"))
+                        .map(p -> Path.of(dir).relativize(Path.of(p)).toString()).collect(Collectors.joining(":"));
+                out.add(option.substring(0, eq + 1) + paths);
+            } else {
+                out.add(option);
+            }
+        }
+        return String.join(",", out);
+    }
+
+    private static void processIdentity(Plan plan, Process process) {
+        Process.Capabilities caps = process.capabilities();
+        if (caps != null) plan.add("bounding", capabilityMask(caps.bounding()));
+        Process.User user = process.user();
+        List<Object> identity = new ArrayList<>(List.of(user == null ? 0 : user.uid(), user == null ? 0 : user.gid()));
+        if (user != null && user.additionalGids() != null) identity.addAll(user.additionalGids());
+        plan.add("user", identity.toArray());
+        if (caps != null) {
+            plan.add("caps", capabilityMask(caps.effective()), capabilityMask(caps.permitted()),
+                    capabilityMask(caps.inheritable()), capabilityMask(caps.ambient()));
+        }
+    }
+
+    static String capabilityMask(List<String> names) {
+        long mask = 0;
+        for (String name : names == null ? List.<String>of() : names) {
+            int bit = CAPABILITIES.indexOf(name.startsWith("CAP_") ? name : "CAP_" + name);
+            if (bit < 0) throw new InvalidArgumentException("spec: unknown capability " + name);
+            mask |= 1L << bit;
+        }
+        return "0x" + Long.toHexString(mask);
+    }
+
+    private static int rlimit(String type) {
+        int resource = RLIMITS.indexOf(type);
+        if (resource < 0) throw new InvalidArgumentException("spec: unknown rlimit " + type);
+        return resource;
+    }
+
+    private static int deviceType(String type) {
+        return switch (type == null ? "c" : type) {
+            case "c", "u" -> S_IFCHR;
+            case "b" -> S_IFBLK;
+            case "p" -> S_IFIFO;
+            default -> throw new InvalidArgumentException("spec: unknown device type " + type);
+        };
+    }
+
+    private static long nullToZero(Long value) {
+        return value == null ? 0 : value;
+    }
+
+    private static String inside(String rootfs, String containerPath) {
+        if (containerPath == null || !containerPath.startsWith("/"))
+            throw new InvalidArgumentException("spec: container path must be absolute: " + containerPath);
+        Path path = Path.of(rootfs, containerPath).normalize();
+        if (!path.startsWith(rootfs)) throw new InvalidArgumentException("spec: container path leaves the rootfs: " + containerPath);
+        return path.toString();
+    }
+
+    private static <T> void forEach(List<T> list, java.util.function.Consumer<T> action) {
+        if (list != null) list.forEach(action);
+    }
+
+    private static <T> T require(T value, String field) {
+        if (value == null) throw new InvalidArgumentException("spec: " + field + " is missing");
+        return value;
+    }
+}
