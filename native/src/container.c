@@ -364,6 +364,7 @@ static void run_record(const struct plan *plan, const struct record *r)
     else if (!strcmp(op, "hostname")) { if (sethostname(a[0], strlen(a[0])) < 0) die_errno(errno, "sethostname"); }
     else if (!strcmp(op, "domainname")) { if (setdomainname(a[0], strlen(a[0])) < 0) die_errno(errno, "setdomainname"); }
     else if (!strcmp(op, "loopback")) op_loopback();
+    else if (!strcmp(op, "umask")) umask(arg_num(r, 0));
     else if (!strcmp(op, "oom_score_adj")) write_file("/proc/self/oom_score_adj", a[0]);
     else if (!strcmp(op, "rlimit")) {
         struct rlimit lim = { (rlim_t)strtoull(a[1], NULL, 0), (rlim_t)strtoull(a[2], NULL, 0) };

@@ -14,6 +14,7 @@ import io.berth.runtime.plan.PlanBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ public final class ContainerRuntime {
         Path stateDir = stateDir(id);
         try {
             Files.createDirectory(stateDir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new ConflictException("container " + id + " already exists in the runtime");
         } catch (IOException e) {
             throw new StartFailure("state", "create state directory " + stateDir + ": " + e.getMessage(), e);
@@ -101,9 +102,15 @@ public final class ContainerRuntime {
     private record ShimReport(int pid, int monitorPid) {}
 
     /** Runs the shim's foreground process, which exits as soon as the container has exec'd or failed. */
-    private ShimReport runShim(Path plan) throws IOException, StartFailure {
-        java.lang.Process shim = new ProcessBuilder(shimBinary.toString(), plan.toString()).redirectErrorStream(true).start();
-        String output = new String(shim.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    private ShimReport runShim(Path plan) throws StartFailure {
+        java.lang.Process shim;
+        String output;
+        try {
+            shim = new ProcessBuilder(shimBinary.toString(), plan.toString()).redirectErrorStream(true).start();
+            output = new String(shim.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new StartFailure("shim", "run " + shimBinary + ": " + e.getMessage(), e);
+        }
         try {
             shim.waitFor();
         } catch (InterruptedException e) {
@@ -199,7 +206,7 @@ public final class ContainerRuntime {
             cgroups.remove(cgroupsPath);
             deleteTree(stateDir);
             if (createdLog != null) Files.deleteIfExists(createdLog);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
         }
     }

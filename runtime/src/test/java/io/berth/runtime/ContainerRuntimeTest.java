@@ -7,6 +7,7 @@ import io.berth.errdefs.NotFoundException;
 import io.berth.linux.Syscalls;
 import io.berth.oci.runtime.Mount;
 import io.berth.oci.runtime.Process;
+import io.berth.oci.runtime.Root;
 import io.berth.oci.runtime.Spec;
 import io.berth.runtime.cgroup.CgroupDriver;
 import io.berth.runtime.spec.SpecDefaults;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,10 +32,12 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Runs real containers (as root) from a busybox rootfs built from the host's /bin/busybox. */
+@Timeout(60) // a hung container must fail its test, not the whole build
 class ContainerRuntimeTest {
     private static final Path SHIM = Path.of(System.getProperty("berth.shim", "../native/target/bin/berth-shim"));
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CGROUP_PARENT = "berth-runtime-test";
+    /** Per test JVM: concurrent runs of this suite (CI clones) must not remove each other's parent. */
+    private static final String CGROUP_PARENT = "berth-runtime-test-" + ProcessHandle.current().pid();
     private static Path busybox;
 
     private Path work;
@@ -240,6 +244,33 @@ class ContainerRuntimeTest {
     }
 
     @Test
+    void aReadOnlyRootfsRefusesWrites() throws Exception {
+        newId();
+        Spec base = spec(busybox, "sh", "-c", "touch /x 2>/dev/null || echo refused; touch /tmp/y 2>/dev/null || echo refused");
+        Spec spec = new Spec(base.ociVersion(), base.process(), new Root(busybox.toString(), true), base.hostname(), null,
+                base.mounts(), base.linux(), null);
+        start(spec, List.of()).exit().get(10, TimeUnit.SECONDS);
+        assertEquals("refused\nrefused\n", stdout());
+        assertFalse(Files.exists(busybox.resolve("x")));
+    }
+
+    @Test
+    void appliesRlimitsSysctlsAndUmask() throws Exception {
+        newId();
+        Spec base = spec(busybox, "sh", "-c", "ulimit -n; cat /proc/sys/net/ipv4/ip_forward; umask");
+        Process p = base.process();
+        Process limited = new Process(p.terminal(), p.consoleSize(), new Process.User(0, 0, 027, null, null), p.args(), null,
+                p.env(), p.cwd(), p.capabilities(), List.of(new Process.Rlimit("RLIMIT_NOFILE", 512, 256)),
+                p.noNewPrivileges(), null, null, null);
+        var l = base.linux();
+        var linux = new io.berth.oci.runtime.Linux(l.namespaces(), null, null, java.util.Map.of("net.ipv4.ip_forward", "1"),
+                l.resources(), l.cgroupsPath(), null, null, l.maskedPaths(), l.readonlyPaths(), l.devices(), null, null);
+        Spec spec = new Spec(base.ociVersion(), limited, base.root(), base.hostname(), null, base.mounts(), linux, null);
+        start(spec, List.of()).exit().get(10, TimeUnit.SECONDS);
+        assertEquals("256\n1\n0027\n", stdout());
+    }
+
+    @Test
     void runsAsTheSpecsUserAndInItsCwd() throws Exception {
         newId();
         Spec base = spec(busybox, "sh", "-c", "id -u; id -g; id -G; pwd; grep CapEff /proc/self/status");
@@ -320,8 +351,9 @@ class ContainerRuntimeTest {
                 SHIM.toString(), stateRoot.toString(), busybox.toString(), id, CGROUP_PARENT + "/" + id, log.toString(),
                 "sh", "-c", "sleep 1; echo survived").redirectErrorStream(true).start();
         try {
-            String report = new String(daemon.getInputStream().readNBytes(64)).strip();
-            assertTrue(report.startsWith("started "), report);
+            var reader = new java.io.BufferedReader(new java.io.InputStreamReader(daemon.getInputStream()));
+            String report = reader.readLine();
+            assertTrue(report != null && report.startsWith("started "), report);
         } finally {
             daemon.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
         }

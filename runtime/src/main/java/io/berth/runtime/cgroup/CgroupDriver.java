@@ -1,5 +1,6 @@
 package io.berth.runtime.cgroup;
 
+import io.berth.errdefs.InvalidArgumentException;
 import io.berth.oci.runtime.LinuxResources;
 
 import java.io.IOException;
@@ -29,6 +30,14 @@ public sealed interface CgroupDriver permits CgroupV1Driver, CgroupV2Driver {
     static CgroupDriver detect() throws IOException {
         Path root = Path.of("/sys/fs/cgroup");
         return Files.exists(root.resolve("cgroup.controllers")) ? new CgroupV2Driver(root) : CgroupV1Driver.fromMountinfo();
+    }
+
+    /** A cgroups path relative to the hierarchy roots; "/berth/x" and "berth/x" are the same cgroup. */
+    static Path relative(String cgroupsPath) {
+        Path path = Path.of(cgroupsPath.replaceFirst("^/+", "")).normalize();
+        if (path.toString().isEmpty() || path.startsWith("..") || path.isAbsolute())
+            throw new InvalidArgumentException("invalid cgroups path: " + cgroupsPath);
+        return path;
     }
 
     /** rmdir; the kernel reports EBUSY for a short while after the last process of a cgroup has exited. */

@@ -46,7 +46,7 @@ public final class CgroupV1Driver implements CgroupDriver {
     public List<Path> create(String path, LinuxResources resources) throws IOException {
         List<Path> procs = new ArrayList<>();
         for (Path mountPoint : distinctMountPoints()) {
-            Path dir = mountPoint.resolve(path);
+            Path dir = mountPoint.resolve(CgroupDriver.relative(path));
             if (mountPoint.equals(hierarchies.get("cpuset"))) createCpuset(mountPoint, dir);
             else Files.createDirectories(dir);
             procs.add(dir.resolve("cgroup.procs"));
@@ -121,7 +121,7 @@ public final class CgroupV1Driver implements CgroupDriver {
     private Path dir(String controller, String path) throws IOException {
         Path mountPoint = hierarchies.get(controller);
         if (mountPoint == null) throw new IOException("cgroup controller " + controller + " is not mounted");
-        return mountPoint.resolve(path);
+        return mountPoint.resolve(CgroupDriver.relative(path));
     }
 
     private List<Path> distinctMountPoints() {
@@ -134,12 +134,12 @@ public final class CgroupV1Driver implements CgroupDriver {
         hierarchies.forEach((controller, mountPoint) -> controllersByMount.computeIfAbsent(mountPoint, m -> new ArrayList<>()).add(controller));
         return controllersByMount.entrySet().stream()
                 .map(e -> new HierarchyMount(e.getKey().getFileName().toString(), "cgroup",
-                        String.join(",", e.getValue().stream().sorted().toList()), e.getKey().resolve(path)))
+                        String.join(",", e.getValue().stream().sorted().toList()), e.getKey().resolve(CgroupDriver.relative(path))))
                 .toList();
     }
 
     @Override
     public void remove(String path) throws IOException {
-        for (Path mountPoint : distinctMountPoints()) CgroupDriver.removeDirectory(mountPoint.resolve(path));
+        for (Path mountPoint : distinctMountPoints()) CgroupDriver.removeDirectory(mountPoint.resolve(CgroupDriver.relative(path)));
     }
 }

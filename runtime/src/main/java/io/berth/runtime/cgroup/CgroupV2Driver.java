@@ -1,5 +1,6 @@
 package io.berth.runtime.cgroup;
 
+import io.berth.errdefs.InvalidArgumentException;
 import io.berth.oci.runtime.LinuxResources;
 
 import java.io.IOException;
@@ -28,7 +29,7 @@ public final class CgroupV2Driver implements CgroupDriver {
 
     @Override
     public List<Path> create(String path, LinuxResources resources) throws IOException {
-        Path dir = root.resolve(path);
+        Path dir = root.resolve(CgroupDriver.relative(path));
         Path current = root;
         for (Path name : root.relativize(dir)) {
             enableControllers(current);
@@ -74,7 +75,10 @@ public final class CgroupV2Driver implements CgroupDriver {
             write(dir.resolve("io.weight"), "default " + ioWeightFromBlkio(r.blockIO().weight()));
         // Device rules need an eBPF program on v2 (Step 2).
         if (r.unified() != null) {
-            for (Map.Entry<String, String> e : r.unified().entrySet()) write(dir.resolve(e.getKey()), e.getValue());
+            for (Map.Entry<String, String> e : r.unified().entrySet()) {
+                if (e.getKey().contains("/")) throw new InvalidArgumentException("invalid cgroup file: " + e.getKey());
+                write(dir.resolve(e.getKey()), e.getValue());
+            }
         }
     }
 
@@ -94,11 +98,11 @@ public final class CgroupV2Driver implements CgroupDriver {
 
     @Override
     public List<HierarchyMount> hierarchyMounts(String path) {
-        return List.of(new HierarchyMount("", "cgroup2", "", root.resolve(path)));
+        return List.of(new HierarchyMount("", "cgroup2", "", root.resolve(CgroupDriver.relative(path))));
     }
 
     @Override
     public void remove(String path) throws IOException {
-        CgroupDriver.removeDirectory(root.resolve(path));
+        CgroupDriver.removeDirectory(root.resolve(CgroupDriver.relative(path)));
     }
 }

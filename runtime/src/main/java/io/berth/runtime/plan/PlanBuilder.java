@@ -11,9 +11,12 @@ import io.berth.runtime.cgroup.HierarchyMount;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import static io.berth.runtime.plan.LinuxFlags.*;
@@ -107,13 +110,14 @@ public final class PlanBuilder {
             plan.add("propagation", "/", propagation);
         }
         // sysctls first: /proc/sys is among the default read-only paths.
-        if (linux.sysctl() != null) new java.util.TreeMap<>(linux.sysctl()).forEach((k, v) -> plan.add("sysctl", k, v));
+        if (linux.sysctl() != null) new TreeMap<>(linux.sysctl()).forEach((k, v) -> plan.add("sysctl", k, v));
         forEach(linux.maskedPaths(), path -> plan.add("mask", path));
         forEach(linux.readonlyPaths(), path -> plan.add("readonly", path));
         if (spec.hostname() != null && createsNamespace(namespaces, "uts")) plan.add("hostname", spec.hostname());
         if (spec.domainname() != null && createsNamespace(namespaces, "uts")) plan.add("domainname", spec.domainname());
         if (createsNamespace(namespaces, "network")) plan.add("loopback");
         if (spec.root().readonly() != null && spec.root().readonly()) plan.add("remount", "/", MS_RDONLY);
+        if (process.user() != null && process.user().umask() != null) plan.add("umask", "0" + Integer.toOctalString(process.user().umask()));
         if (process.oomScoreAdj() != null) plan.add("oom_score_adj", process.oomScoreAdj());
         forEach(process.rlimits(), limit -> plan.add("rlimit", rlimit(limit.type()), Long.toUnsignedString(limit.soft()),
                 Long.toUnsignedString(limit.hard())));
@@ -121,7 +125,7 @@ public final class PlanBuilder {
         if (Boolean.TRUE.equals(process.noNewPrivileges())) plan.add("no_new_privs");
         plan.add("cwd", cwd);
         plan.add("env", process.env() == null ? List.of() : process.env());
-        if (seccompFilter != null) plan.add("seccomp", java.util.HexFormat.of().formatHex(seccompFilter));
+        if (seccompFilter != null) plan.add("seccomp", HexFormat.of().formatHex(seccompFilter));
         plan.add("exec", process.args());
         return plan;
     }
@@ -264,7 +268,7 @@ public final class PlanBuilder {
         return path.toString();
     }
 
-    private static <T> void forEach(List<T> list, java.util.function.Consumer<T> action) {
+    private static <T> void forEach(List<T> list, Consumer<T> action) {
         if (list != null) list.forEach(action);
     }
 

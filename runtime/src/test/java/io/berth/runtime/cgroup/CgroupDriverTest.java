@@ -1,5 +1,6 @@
 package io.berth.runtime.cgroup;
 
+import io.berth.errdefs.InvalidArgumentException;
 import io.berth.oci.runtime.LinuxResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,14 +15,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Runs as root against the host's cgroup hierarchies. */
 class CgroupDriverTest {
-    private final String path = "berth-test/cg-" + ProcessHandle.current().pid();
+    private static final String PARENT = "berth-cgroup-test-" + ProcessHandle.current().pid();
+    private final String path = PARENT + "/cg";
     private CgroupDriver driver;
 
     @AfterEach
     void removeCgroups() throws IOException {
         if (driver != null) {
             driver.remove(path);
-            driver.remove("berth-test");
+            driver.remove(PARENT);
         }
     }
 
@@ -60,6 +62,13 @@ class CgroupDriverTest {
         assertTrue(Files.exists(procs.getFirst()));
         driver.remove(path);
         assertFalse(Files.exists(unified.resolve(path)));
+    }
+
+    @Test
+    void keepsCgroupPathsInsideTheHierarchy() {
+        assertEquals(Path.of("berth/x"), CgroupDriver.relative("/berth/x"));
+        assertThrows(InvalidArgumentException.class, () -> CgroupDriver.relative("../../etc"));
+        assertThrows(InvalidArgumentException.class, () -> CgroupDriver.relative("/"));
     }
 
     @Test

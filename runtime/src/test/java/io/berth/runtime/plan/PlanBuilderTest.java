@@ -114,6 +114,30 @@ class PlanBuilderTest {
     }
 
     @Test
+    void mountsTheUnifiedHierarchyDirectlyAndBindsWithoutACgroupNamespace() {
+        List<HierarchyMount> v2 = List.of(new HierarchyMount("", "cgroup2", "", Path.of("/sys/fs/cgroup/berth/c")));
+        Plan own = new PlanBuilder(defaultSpec(), List.of(), List.of(), LOG, EXIT).cgroupHierarchies(v2).build();
+        List<String> mount = own.records("mount").stream().map(Plan.Record::args)
+                .filter(a -> a.get(0).equals("/sys/fs/cgroup")).findFirst().orElseThrow();
+        assertEquals(List.of("cgroup", "/rootfs/sys/fs/cgroup", "cgroup2"), mount.subList(1, 4));
+        assertTrue(own.records("remount").isEmpty(), "no tmpfs to make read-only on v2");
+
+        Spec base = defaultSpec();
+        List<io.berth.oci.runtime.Linux.Namespace> hostCgroupNs = base.linux().namespaces().stream()
+                .filter(ns -> !ns.type().equals("cgroup")).toList();
+        var linux = base.linux();
+        Spec spec = new Spec(base.ociVersion(), base.process(), base.root(), base.hostname(), null, base.mounts(),
+                new io.berth.oci.runtime.Linux(hostCgroupNs, null, null, null, linux.resources(), linux.cgroupsPath(), null, null,
+                        null, null, linux.devices(), null, null), null);
+        Plan bound = new PlanBuilder(spec, List.of(), List.of(), LOG, EXIT).cgroupHierarchies(v2).build();
+        List<String> bind = bound.records("mount").stream().map(Plan.Record::args)
+                .filter(a -> a.get(0).equals("/sys/fs/cgroup")).findFirst().orElseThrow();
+        assertEquals("/sys/fs/cgroup/berth/c", bind.get(1));
+        assertTrue((Long.parseLong(bind.get(4)) & LinuxFlags.MS_BIND) != 0);
+        assertTrue(bound.records("unshare").isEmpty());
+    }
+
+    @Test
     void translatesCapabilityNamesToKernelBits() {
         assertEquals("0x1", PlanBuilder.capabilityMask(List.of("CAP_CHOWN")));
         assertEquals("0x200001", PlanBuilder.capabilityMask(List.of("CAP_CHOWN", "SYS_ADMIN")));
