@@ -336,9 +336,6 @@ static void op_exec(const struct plan *plan, const struct record *r)
     if (error_fd > 3)
         syscall(SYS_close_range, 3, error_fd - 1, 0);
     syscall(SYS_close_range, error_fd + 1, ~0U, 0);
-    const struct record *seccomp = plan_find(plan, "seccomp");
-    if (seccomp)
-        install_seccomp(seccomp->argv[0]);
     execve(file, r->argv, env);
     if (errno == EACCES)
         die_exec(errno, "exec: \"%s\": permission denied", r->argv[0]);
@@ -376,10 +373,11 @@ static void run_record(const struct plan *plan, const struct record *r)
     else if (!strcmp(op, "mkdir")) { if (mkdir_all(a[0], 0755) < 0) die_errno(errno, "mkdir %s", a[0]); }
     else if (!strcmp(op, "cwd")) { if (chdir(a[0]) < 0) die_errno(errno, "chdir to cwd %s", a[0]); }
     else if (!strcmp(op, "no_new_privs")) { if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno(errno, "no_new_privs"); }
+    else if (!strcmp(op, "seccomp")) install_seccomp(a[0]);
     else if (!strcmp(op, "exec")) op_exec(plan, r);
     /* Records the monitor uses, or that exec reads, are no steps here. */
     else if (!strcmp(op, "log") || !strcmp(op, "exit_file") || !strcmp(op, "clone_flags") || !strcmp(op, "pid_ns") ||
-             !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env") || !strcmp(op, "seccomp")) return;
+             !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env")) return;
     else die_errno(EINVAL, "plan: unknown op %s", op);
 }
 

@@ -13,6 +13,7 @@ import io.berth.engine.container.OciSpecBuilder;
 import io.berth.engine.container.Signals;
 import io.berth.engine.container.WaitCondition;
 import io.berth.engine.logs.JsonLogReader;
+import io.berth.engine.security.SecurityPolicy;
 import io.berth.engine.logs.LogOptions;
 import io.berth.engine.logs.LogSink;
 import io.berth.engine.state.ContainerStore;
@@ -67,6 +68,7 @@ public final class Engine implements AutoCloseable {
     private final ImageService images;
     private final ContainerRuntime runtime;
     private final HostFacts host = HostFacts.read();
+    private final SecurityPolicy security = new SecurityPolicy();
     private final Map<String, ContainerEvents> events = new ConcurrentHashMap<>();
     private final NameGenerator names = new NameGenerator();
     private final SecureRandom random = new SecureRandom();
@@ -212,7 +214,7 @@ public final class Engine implements AutoCloseable {
             ContainerFiles files = files(c);
             try {
                 List<Path> layers = images.layerDirs(image);
-                var spec = new OciSpecBuilder(c, files, layers).build();
+                var spec = new OciSpecBuilder(c, files, layers, security).build();
                 SPEC_JSON.writeValue(files.ociConfig().toFile(), spec);
                 ContainerProcess process = runtime.start(c.id(), spec, List.of(overlay(files, layers)), files.logFile());
                 Container running = c.running(process.pid(), process.startedAt());

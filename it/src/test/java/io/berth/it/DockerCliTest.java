@@ -95,6 +95,10 @@ class DockerCliTest {
         String own = hostname.stdout().strip();
         assertTrue(own.matches("[0-9a-f]{12}"), "hostname should be the short container id: " + hostname);
 
+        CommandResult confinement = daemon.docker("run", "--rm", "busybox", "grep", "-E", "^(Seccomp|CapEff):", "/proc/self/status");
+        assertEquals("CapEff:\t00000000a80425fb\nSeccomp:\t2\n", confinement.stdout(),
+                "docker's default capabilities and a seccomp filter: " + confinement);
+
         CommandResult links = daemon.docker("run", "--rm", "busybox", "ls", "/sys/class/net");
         assertEquals(List.of("lo"), links.stdout().lines().map(String::strip).filter(s -> !s.isEmpty()).toList(),
                 links.toString());

@@ -244,6 +244,28 @@ class ContainerRuntimeTest {
     }
 
     @Test
+    void aSeccompFilterFromTheSpecRefusesCallsWithTheChosenErrno() throws Exception {
+        for (boolean noNewPrivileges : List.of(false, true)) {
+            newId();
+            Spec base = spec(busybox, "sh", "-c", "mkdir /tmp/blocked 2>&1 || echo refused; grep Seccomp: /proc/self/status");
+            Process p = base.process();
+            Process process = new Process(p.terminal(), p.consoleSize(), p.user(), p.args(), null, p.env(), p.cwd(),
+                    p.capabilities(), p.rlimits(), noNewPrivileges, null, null, null);
+            var seccomp = new io.berth.oci.runtime.Seccomp("SCMP_ACT_ALLOW", null, List.of("SCMP_ARCH_X86_64"), null, null, null,
+                    List.of(new io.berth.oci.runtime.Seccomp.Syscall(List.of("mkdir", "mkdirat"), "SCMP_ACT_ERRNO", 1, null)));
+            var l = base.linux();
+            var linux = new io.berth.oci.runtime.Linux(l.namespaces(), null, null, null, l.resources(), l.cgroupsPath(), seccomp,
+                    null, l.maskedPaths(), l.readonlyPaths(), l.devices(), null, null);
+            Spec spec = new Spec(base.ociVersion(), process, base.root(), base.hostname(), null, base.mounts(), linux, null);
+            start(spec, List.of()).exit().get(10, TimeUnit.SECONDS);
+            String out = stdout();
+            assertTrue(out.contains("Operation not permitted") && out.contains("refused"), "no_new_privs=" + noNewPrivileges + ": " + out);
+            assertTrue(out.endsWith("Seccomp:\t2\n"), "filter mode, and other calls still work: " + out);
+            assertTrue(Files.readString(Path.of("/proc/self/status")).contains("Seccomp:\t0"), "the test JVM itself is unfiltered");
+        }
+    }
+
+    @Test
     void aReadOnlyRootfsRefusesWrites() throws Exception {
         newId();
         Spec base = spec(busybox, "sh", "-c", "touch /x 2>/dev/null || echo refused; touch /tmp/y 2>/dev/null || echo refused");

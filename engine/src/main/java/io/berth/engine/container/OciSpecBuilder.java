@@ -1,6 +1,9 @@
 package io.berth.engine.container;
 
+import io.berth.engine.security.SecurityPolicy;
 import io.berth.errdefs.InvalidArgumentException;
+import io.berth.oci.runtime.Linux;
+import io.berth.oci.runtime.Seccomp;
 import io.berth.oci.runtime.Mount;
 import io.berth.oci.runtime.Process;
 import io.berth.oci.runtime.Root;
@@ -28,11 +31,13 @@ public final class OciSpecBuilder {
     private final Container container;
     private final ContainerFiles files;
     private final List<Path> layersBottomFirst;
+    private final SecurityPolicy security;
 
-    public OciSpecBuilder(Container container, ContainerFiles files, List<Path> layersBottomFirst) {
+    public OciSpecBuilder(Container container, ContainerFiles files, List<Path> layersBottomFirst, SecurityPolicy security) {
         this.container = container;
         this.files = files;
         this.layersBottomFirst = layersBottomFirst;
+        this.security = security;
     }
 
     public Spec build() throws IOException {
@@ -45,17 +50,24 @@ public final class OciSpecBuilder {
         ensureWorkingDir(cwd);
         UserResolver.ResolvedUser user = new UserResolver(this::fileInImage).resolve(s.user());
         Process base = defaults.process();
+        Process.Capabilities capabilities = security.capabilities(List.of(), List.of(), false);
         Process process = new Process(s.tty(), base.consoleSize(),
                 new Process.User(user.uid(), user.gid(), base.user() == null ? null : base.user().umask(),
                         user.additionalGids().stream().map(Integer::longValue).toList(), null),
-                List.copyOf(args), null, s.env(), cwd, base.capabilities(), base.rlimits(), base.noNewPrivileges(),
+                List.copyOf(args), null, s.env(), cwd, capabilities, base.rlimits(), base.noNewPrivileges(),
                 base.apparmorProfile(), base.oomScoreAdj(), base.selinuxLabel());
         Map<String, String> annotations = new LinkedHashMap<>();
         if (defaults.annotations() != null) annotations.putAll(defaults.annotations());
         annotations.put("io.berth.container.name", container.name());
         Files.createDirectories(files.mergedDir());
         return new Spec(Spec.VERSION, process, new Root(files.mergedDir().toString(), false), s.hostname(),
-                s.domainname().isEmpty() ? null : s.domainname(), mounts(defaults.mounts()), defaults.linux(), annotations);
+                s.domainname().isEmpty() ? null : s.domainname(), mounts(defaults.mounts()), withSeccomp(defaults.linux(), security.defaultSeccomp(capabilities)), annotations);
+    }
+
+    private static Linux withSeccomp(Linux linux, Seccomp seccomp) {
+        return new Linux(linux.namespaces(), linux.uidMappings(), linux.gidMappings(), linux.sysctl(), linux.resources(),
+                linux.cgroupsPath(), seccomp, linux.rootfsPropagation(), linux.maskedPaths(), linux.readonlyPaths(),
+                linux.devices(), linux.mountLabel(), linux.personality());
     }
 
     /** Default mounts, then the per-container /etc files, then the user's binds (later mounts win). */

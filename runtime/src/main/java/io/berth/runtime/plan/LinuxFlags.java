@@ -3,7 +3,7 @@ package io.berth.runtime.plan;
 import java.util.List;
 import java.util.Map;
 
-/** The kernel's numbers for the names the OCI spec uses: clone flags, capabilities, rlimits, mount flags. */
+/** The kernel's numbers for the names the OCI spec uses: clone flags, rlimits, mount flags. */
 final class LinuxFlags {
     static final long CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000,
             CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000,
@@ -19,17 +19,6 @@ final class LinuxFlags {
     static final Map<String, Long> NAMESPACES = Map.of(
             "mount", CLONE_NEWNS, "cgroup", CLONE_NEWCGROUP, "uts", CLONE_NEWUTS, "ipc", CLONE_NEWIPC,
             "user", CLONE_NEWUSER, "pid", CLONE_NEWPID, "network", CLONE_NEWNET, "time", CLONE_NEWTIME);
-
-    /** capabilities(7) in kernel order: the index is the capability number. */
-    static final List<String> CAPABILITIES = List.of(
-            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-            "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-            "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-            "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-            "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-            "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
-            "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-            "CAP_CHECKPOINT_RESTORE");
 
     /** setrlimit(2) resources in kernel order. */
     static final List<String> RLIMITS = List.of(

@@ -6,7 +6,10 @@ import io.berth.oci.runtime.Mount;
 import io.berth.oci.runtime.Process;
 import io.berth.oci.runtime.Spec;
 import io.berth.runtime.RootfsMount;
+import io.berth.runtime.capability.Capability;
 import io.berth.runtime.cgroup.HierarchyMount;
+import io.berth.runtime.seccomp.SeccompCompiler;
+import io.berth.runtime.seccomp.SeccompFilters;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +42,6 @@ public final class PlanBuilder {
     private final List<Path> cgroupProcsFiles;
     private final Path logFile;
     private final Path exitFile;
-    private byte[] seccompFilter;
     private List<HierarchyMount> cgroupHierarchies = List.of();
 
     public PlanBuilder(Spec spec, List<RootfsMount> rootfsMounts, List<Path> cgroupProcsFiles, Path logFile, Path exitFile) {
@@ -48,12 +50,6 @@ public final class PlanBuilder {
         this.cgroupProcsFiles = List.copyOf(cgroupProcsFiles);
         this.logFile = logFile;
         this.exitFile = exitFile;
-    }
-
-    /** A compiled seccomp BPF program (struct sock_filter array), installed right before execve. */
-    public PlanBuilder seccompFilter(byte[] filter) {
-        this.seccompFilter = filter.clone();
-        return this;
     }
 
     /** The container's cgroup hierarchies, shown at a spec mount of type "cgroup"; without them that mount is skipped. */
@@ -121,11 +117,17 @@ public final class PlanBuilder {
         if (process.oomScoreAdj() != null) plan.add("oom_score_adj", process.oomScoreAdj());
         forEach(process.rlimits(), limit -> plan.add("rlimit", rlimit(limit.type()), Long.toUnsignedString(limit.soft()),
                 Long.toUnsignedString(limit.hard())));
+        String seccomp = linux.seccomp() == null ? null
+                : HexFormat.of().formatHex(SeccompCompiler.compile(SeccompFilters.fromSpec(linux.seccomp())).toBytes());
+        boolean noNewPrivileges = Boolean.TRUE.equals(process.noNewPrivileges());
+        // Without no_new_privs, installing a filter takes CAP_SYS_ADMIN, so it goes in before capabilities
+        // are dropped; with it, as late as possible, so the filter judges only the container's own calls.
+        if (seccomp != null && !noNewPrivileges) plan.add("seccomp", seccomp);
         processIdentity(plan, process);
-        if (Boolean.TRUE.equals(process.noNewPrivileges())) plan.add("no_new_privs");
+        if (noNewPrivileges) plan.add("no_new_privs");
         plan.add("cwd", cwd);
         plan.add("env", process.env() == null ? List.of() : process.env());
-        if (seccompFilter != null) plan.add("seccomp", HexFormat.of().formatHex(seccompFilter));
+        if (seccomp != null && noNewPrivileges) plan.add("seccomp", seccomp);
         plan.add("exec", process.args());
         return plan;
     }
@@ -234,9 +236,7 @@ public final class PlanBuilder {
     static String capabilityMask(List<String> names) {
         long mask = 0;
         for (String name : names == null ? List.<String>of() : names) {
-            int bit = CAPABILITIES.indexOf(name.startsWith("CAP_") ? name : "CAP_" + name);
-            if (bit < 0) throw new InvalidArgumentException("spec: unknown capability " + name);
-            mask |= 1L << bit;
+            mask |= 1L << Capability.parse(name, "spec: process.capabilities").number();
         }
         return "0x" + Long.toHexString(mask);
     }
