@@ -81,7 +81,10 @@ final class BerthDaemon implements AutoCloseable {
                 Commands.concat(Commands.REPO_ROOT.resolve("bin/berth").toString(), args));
     }
 
-    /** Removes every container (so their cgroups and state go too), then stops the daemon. */
+    /**
+     * Removes every container (so their cgroups and state go too), stops the daemon, and removes the
+     * daemon's cgroup parent when nothing else uses it (rmdir refuses a cgroup that still has children).
+     */
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
@@ -91,5 +94,16 @@ final class BerthDaemon implements AutoCloseable {
             }
         }
         stop();
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                try {
+                    Files.deleteIfExists(hierarchy.resolve("berth"));
+                } catch (IOException inUse) {
+                    // another daemon's containers live there
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
