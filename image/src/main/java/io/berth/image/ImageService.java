@@ -5,6 +5,9 @@ import io.berth.errdefs.InvalidArgumentException;
 import io.berth.errdefs.NotFoundException;
 import io.berth.image.layer.LayerUnpack;
 import io.berth.image.layer.Trees;
+import io.berth.image.layer.UnsafeLayerEntryException;
+import io.berth.image.layer.UpperDir;
+import io.berth.image.registry.Credentials.AuthConfig;
 import io.berth.image.store.LayerStore;
 import io.berth.image.registry.RegistryClient;
 import io.berth.image.store.MetadataStore;
@@ -25,10 +28,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +57,7 @@ public final class ImageService implements AutoCloseable {
 
     final Store store;
     final RegistryClient registry;
+    final ImageServiceOptions options;
     /**
      * Pulls and imports hold the read side while they add content; removal holds the write side,
      * so garbage collection never sees a layer a pull has unpacked but not yet referenced.
@@ -60,26 +67,76 @@ public final class ImageService implements AutoCloseable {
     private final ConcurrentHashMap<Digest, ReentrantLock> layerLocks = new ConcurrentHashMap<>();
 
     public ImageService(Path root, RegistryHosts hosts) {
+        this(root, hosts, ImageServiceOptions.defaults());
+    }
+
+    public ImageService(Path root, RegistryHosts hosts, ImageServiceOptions options) {
         try {
             this.store = new Store(root);
         } catch (IOException e) {
             throw new StoreException("cannot open image store " + root, e);
         }
-        this.registry = new RegistryClient(hosts);
+        this.options = options;
+        this.registry = new RegistryClient(hosts, Duration.ofSeconds(60), options.certsDir(), options.credentials());
     }
 
     public Image pull(ImageReference ref, Consumer<PullProgress> progress) {
+        return pull(ref, PullOptions.defaults(), progress);
+    }
+
+    /** docker pull [--platform] with optional credentials (X-Registry-Auth). */
+    public Image pull(ImageReference ref, PullOptions pullOptions, Consumer<PullProgress> progress) {
         contentLock.readLock().lock();
         try {
-            return new Puller(this, progress).pull(ref);
+            return new Puller(this, pullOptions, progress).pull(ref);
         } finally {
             contentLock.readLock().unlock();
         }
     }
 
     public void push(ImageReference ref, Consumer<PullProgress> progress) {
-        Image image = resolve(ref.toString());
-        new Pusher(this, progress).push(image, ref);
+        push(ref, PushOptions.defaults(), progress);
+    }
+
+    /**
+     * docker push [--all-tags]: layers not in the registry are mounted from the repository the image
+     * came from (same registry) or uploaded in chunks, several at a time, then the manifest is PUT.
+     */
+    public void push(ImageReference ref, PushOptions pushOptions, Consumer<PullProgress> progress) {
+        Pusher pusher = new Pusher(this, pushOptions, progress);
+        if (!pushOptions.allTags()) {
+            pusher.push(resolve(ref.toString()), ref);
+            return;
+        }
+        List<String> tags = store.metadata().tagsInRepository(ref.name());
+        if (tags.isEmpty()) throw new NotFoundException("An image does not exist locally with the tag: " + ref.familiarName().replaceAll(":[^/:]*$", ""));
+        for (String tag : tags) {
+            ImageReference tagged = ImageReference.parse(tag);
+            pusher.push(resolve(tag), tagged);
+        }
+    }
+
+    /**
+     * docker login: verifies the credentials against the registry's /v2/ and stores them in the
+     * configured credentials file (nothing is stored when the service has none). Returns docker's "Login Succeeded".
+     */
+    public String login(String registryHost, AuthConfig auth) {
+        registry.login(registryHost, auth);
+        return "Login Succeeded";
+    }
+
+    /**
+     * The Engine API's POST /auth: checks credentials against the registry without storing them
+     * (the docker CLI keeps its own config.json). Returns "Login Succeeded".
+     */
+    public String checkLogin(String registryHost, AuthConfig auth) {
+        registry.verifyLogin(registryHost, auth);
+        return "Login Succeeded";
+    }
+
+    /** docker logout: true if stored credentials were removed. */
+    public boolean logout(String registryHost) {
+        return registry.logout(registryHost);
     }
 
     /**
@@ -261,6 +318,170 @@ public final class ImageService implements AutoCloseable {
         } finally {
             contentLock.writeLock().unlock();
         }
+    }
+
+    /**
+     * docker commit: {@code upperDir} (a container's overlay upper directory, read while the
+     * container is paused or stopped) becomes one more layer on {@code parent} (null: a base image),
+     * overlay whiteouts and opaque directories turned back into ".wh." entries.
+     */
+    public Image commit(Path upperDir, Image parent, CommitOptions commitOptions) {
+        contentLock.readLock().lock();
+        try {
+            return new Committer(this).commit(upperDir, parent, commitOptions);
+        } finally {
+            contentLock.readLock().unlock();
+        }
+    }
+
+    /** docker diff: what {@code upperDir} changes in {@code parent}'s filesystem (A/C/D entries, in path order). */
+    public List<UpperDir.Change> diff(Path upperDir, Image parent) {
+        try {
+            return UpperDir.changes(upperDir, parent == null ? List.of() : layerDirs(parent));
+        } catch (IOException e) {
+            throw new StoreException("listing changes in " + upperDir, e);
+        }
+    }
+
+    /**
+     * docker save: writes the named images (references or ids) as one tar that is both a
+     * docker-archive (manifest.json, repositories) and an OCI image layout (oci-layout, index.json,
+     * blobs/sha256/...), layers uncompressed.
+     */
+    public void save(List<String> names, OutputStream out) {
+        contentLock.readLock().lock();
+        try {
+            new ImageArchives(this).save(names, out);
+        } catch (IOException e) {
+            throw new StoreException("saving " + String.join(", ", names), e);
+        } finally {
+            contentLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * docker load: reads a docker-archive or OCI image layout tar, verifies every layer against its
+     * image's config, and returns docker's lines ("Loaded image: busybox:latest" or "Loaded image ID: sha256:...").
+     */
+    public List<String> load(InputStream archive) {
+        contentLock.readLock().lock();
+        try {
+            return new ImageArchives(this).load(archive);
+        } catch (UnsafeLayerEntryException e) {
+            throw new InvalidArgumentException("invalid archive: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new InvalidArgumentException("loading image archive failed: " + e.getMessage(), e);
+        } finally {
+            contentLock.readLock().unlock();
+        }
+    }
+
+    /** What a prune removed: docker's "Untagged:"/"Deleted:" lines and the bytes of unpacked layers freed. */
+    public record PruneResult(List<String> deleted, long spaceReclaimed) {}
+
+    /**
+     * docker image prune: removes dangling images (no tag), or with {@code all} every image the
+     * engine does not list in {@code inUse} (image ids of existing containers), with their tags.
+     */
+    public PruneResult prune(boolean all, Set<Digest> inUse) {
+        contentLock.writeLock().lock();
+        try {
+            MetadataStore metadata = store.metadata();
+            List<String> lines = new ArrayList<>();
+            long reclaimed = 0;
+            for (Digest id : metadata.imageIds()) {
+                if (inUse.contains(id)) continue;
+                List<String> tags = metadata.tagsOf(id);
+                if (!all && !tags.isEmpty()) continue;
+                for (String tag : tags) lines.add("Untagged: " + ImageReference.parse(tag).familiarName());
+                for (String digest : metadata.repoDigestsOf(id)) lines.add("Untagged: " + ImageReference.parse(digest).familiarName());
+                Map<Digest, Long> sizes = new HashMap<>();
+                for (ImageLayer layer : metadata.imageLayers(id)) {
+                    metadata.layer(layer.chainId()).ifPresent(l -> sizes.put(l.chainId(), l.size()));
+                }
+                MetadataStore.Deletion deletion = metadata.deleteImage(id);
+                lines.add("Deleted: " + id);
+                try {
+                    for (Digest chainId : deletion.unusedLayers()) {
+                        store.layers().delete(chainId);
+                        reclaimed += sizes.getOrDefault(chainId, 0L);
+                        lines.add("Deleted: " + chainId);
+                    }
+                } catch (IOException e) {
+                    throw new StoreException("image " + id + " pruned but its layers could not be deleted", e);
+                }
+            }
+            collectGarbageLocked();
+            return new PruneResult(lines, reclaimed);
+        } finally {
+            contentLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Deletes every blob no image references (manifests, configs, layer blobs, leftovers of an
+     * interrupted pull) and every unpacked layer no image uses. It waits for running pulls and
+     * imports (they hold the content lock's read side), so it never takes what they are adding.
+     * Returns how many blobs and layers were removed.
+     */
+    public int collectGarbage() {
+        contentLock.writeLock().lock();
+        try {
+            return collectGarbageLocked();
+        } finally {
+            contentLock.writeLock().unlock();
+        }
+    }
+
+    private int collectGarbageLocked() {
+        MetadataStore metadata = store.metadata();
+        int removed = 0;
+        try {
+            Set<Digest> referenced = metadata.referencedBlobs();
+            for (Digest blob : store.blobs().all()) {
+                if (!referenced.contains(blob)) {
+                    store.blobs().delete(blob);
+                    removed++;
+                }
+            }
+            for (Digest chainId : metadata.unusedLayers()) {
+                metadata.deleteLayer(chainId);
+                store.layers().delete(chainId);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new StoreException("garbage collection of the image store failed", e);
+        }
+        return removed;
+    }
+
+    /** One line of docker history: the image id on the newest entry, "&lt;missing&gt;" below, as docker shows. */
+    public record HistoryEntry(String id, Instant created, String createdBy, long size, String comment, List<String> tags,
+                               boolean emptyLayer) {}
+
+    /** docker history: the config's history, newest first, with each non-empty entry's layer size. */
+    public List<HistoryEntry> history(String nameOrId) {
+        Image image = resolve(nameOrId);
+        List<ImageLayer> layers = store.metadata().imageLayers(image.id());
+        List<ImageConfig.History> history = image.config().history() == null ? List.of() : image.config().history();
+        List<HistoryEntry> entries = new ArrayList<>();
+        int layer = 0;
+        for (ImageConfig.History step : history) {
+            boolean empty = Boolean.TRUE.equals(step.emptyLayer());
+            long size = 0;
+            if (!empty && layer < layers.size()) {
+                size = store.metadata().layer(layers.get(layer++).chainId()).map(MetadataStore.LayerRecord::size).orElse(0L);
+            }
+            Instant created = new ImageConfig(step.created(), null, null, null, null, null, null, null).createdInstant();
+            entries.add(new HistoryEntry("<missing>", created, step.createdBy(), size, step.comment(), List.of(), empty));
+        }
+        List<HistoryEntry> newestFirst = new ArrayList<>(entries.reversed());
+        if (!newestFirst.isEmpty()) {
+            HistoryEntry top = newestFirst.getFirst();
+            newestFirst.set(0, new HistoryEntry(image.id().toString(), top.created(), top.createdBy(), top.size(), top.comment(),
+                    image.repoTags(), top.emptyLayer()));
+        }
+        return newestFirst;
     }
 
     private List<String> deleteImage(Digest id) {

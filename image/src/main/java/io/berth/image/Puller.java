@@ -23,6 +23,7 @@ import io.berth.oci.image.Index;
 import io.berth.oci.image.Manifest;
 import io.berth.oci.image.MediaTypes;
 import io.berth.oci.image.OciJson;
+import io.berth.oci.image.Platform;
 import io.berth.oci.reference.ImageReference;
 
 import java.io.IOException;
@@ -41,16 +42,21 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
-/** One pull: endpoints in order, manifest (index -&gt; linux/amd64), config, then up to 3 layers at a time. */
+/**
+ * One pull: endpoints in order, manifest (index -&gt; the requested platform, linux/amd64 by default),
+ * config, then up to the configured number of layers at a time.
+ */
 final class Puller {
-    private static final int CONCURRENT_DOWNLOADS = 3;
-
     private final ImageService service;
     private final Consumer<PullProgress> progress;
+    private final PullOptions options;
+    private final Platform platform;
 
-    Puller(ImageService service, Consumer<PullProgress> progress) {
+    Puller(ImageService service, PullOptions options, Consumer<PullProgress> progress) {
         this.service = service;
         this.progress = progress;
+        this.options = options;
+        this.platform = options.platform() != null ? options.platform() : Platform.of(ImageService.OS, ImageService.ARCHITECTURE);
     }
 
     Image pull(ImageReference ref) {
@@ -73,7 +79,7 @@ final class Puller {
     }
 
     private Image pullFrom(Endpoint endpoint, ImageReference ref) {
-        RegistryRepository repository = service.registry.open(endpoint, ref.path());
+        RegistryRepository repository = service.registry.open(endpoint, ref.path(), options.auth());
         String pullId = ref.tag() != null ? ref.tag() : ref.digest().toString();
         emit(pullId, "Pulling from " + ref.path());
         FetchedManifest fetched = repository.fetchManifest(ref.manifestReference(), ref.familiarName());
@@ -82,9 +88,8 @@ final class Puller {
         List<byte[]> documents = new ArrayList<>();
         if (MediaTypes.isIndex(fetched.mediaType())) {
             Index index = OciJson.read(fetched.bytes(), Index.class, "manifest list for " + ref.familiarName());
-            Descriptor chosen = index.select(ImageService.OS, ImageService.ARCHITECTURE).orElseThrow(() -> new NotFoundException(
-                    "no matching manifest for " + ImageService.OS + "/" + ImageService.ARCHITECTURE
-                            + " in the manifest list entries of " + ref.familiarName()));
+            Descriptor chosen = index.select(platform).orElseThrow(() -> new NotFoundException(
+                    "no matching manifest for " + platform + " in the manifest list entries of " + ref.familiarName()));
             documents.add(fetched.bytes());
             fetched = repository.fetchManifest(chosen.digest().toString(), ref.familiarName());
         } else if (!MediaTypes.isManifest(fetched.mediaType())) {
@@ -98,6 +103,11 @@ final class Puller {
         byte[] configBytes = fetchConfig(repository, manifest.config(), ref);
         documents.add(configBytes);
         ImageConfig config = OciJson.read(configBytes, ImageConfig.class, "image config of " + ref.familiarName());
+        if (options.platform() != null && config.os() != null && config.architecture() != null
+                && !Platform.of(config.os(), config.architecture()).matches(platform.os(), platform.architecture())) {
+            throw new NotFoundException("image with reference " + ref.familiarName() + " was found but does not match the specified platform: wanted "
+                    + platform + ", actual: " + config.os() + "/" + config.architecture());
+        }
         List<Digest> diffIds = config.diffIds();
         if (diffIds.size() != manifest.layers().size()) {
             throw new InvalidArgumentException("image " + ref.familiarName() + ": manifest lists " + manifest.layers().size()
@@ -165,8 +175,9 @@ final class Puller {
                 missing.add(i);
             }
         }
-        Semaphore slots = new Semaphore(CONCURRENT_DOWNLOADS);
-        for (int n = CONCURRENT_DOWNLOADS; n < missing.size(); n++) {
+        int concurrency = service.options.maxConcurrentDownloads();
+        Semaphore slots = new Semaphore(concurrency);
+        for (int n = concurrency; n < missing.size(); n++) {
             emit(layers.get(missing.get(n)).digest().shortId(), "Waiting");
         }
         List<Future<?>> downloads = new ArrayList<>();
@@ -207,8 +218,7 @@ final class Puller {
                 emit(shortId, "Already exists");
                 return;
             }
-            LayerUnpack.Result result = downloadAndUnpack(repository, ref, layer, diffId, chainId, parent);
-            emit(new PullProgress(shortId, "Extracting", result.blobSize(), result.blobSize()));
+            downloadAndUnpack(repository, ref, layer, diffId, chainId, parent);
             emit(shortId, "Pull complete");
         } finally {
             lock.unlock();
@@ -228,20 +238,27 @@ final class Puller {
             MediaTypes.LayerCompression compression = MediaTypes.layerCompression(layer.mediaType());
             if (haveBlob) {
                 // A blob left by an interrupted pull: already verified, unpack it locally.
+                long total = Files.size(service.store.blobs().path(layer.digest()));
                 try (InputStream in = Files.newInputStream(service.store.blobs().path(layer.digest()))) {
                     result = LayerUnpack.run(in, compression, null, layer.digest(), layer.size(), diffId,
-                            LayerStore.tempDiff(tempLayer), count -> {});
+                            LayerStore.tempDiff(tempLayer), count -> emit(new PullProgress(shortId, "Extracting", count, total)),
+                            count -> {}, service.options.limits());
                 }
+                emit(new PullProgress(shortId, "Extracting", total, total));
             } else {
                 tempBlob = service.store.blobs().newTempFile();
                 BlobStream blob = repository.openBlob(layer.digest());
                 long total = layer.size() > 0 ? layer.size() : blob.length();
                 try (InputStream in = blob.body(); OutputStream out = Files.newOutputStream(tempBlob)) {
+                    // One pass downloads and extracts: both progress lines advance together (extracted bytes are uncompressed).
                     result = LayerUnpack.run(in, compression, out, layer.digest(), layer.size(), diffId,
-                            LayerStore.tempDiff(tempLayer), count -> emit(new PullProgress(shortId, "Downloading", count, total)));
+                            LayerStore.tempDiff(tempLayer), count -> emit(new PullProgress(shortId, "Downloading", count, total)),
+                            count -> emit(new PullProgress(shortId, "Extracting", count, null)), service.options.limits());
                 }
+                // Reached only once both digests matched at end of stream.
                 emit(shortId, "Verifying Checksum");
                 emit(shortId, "Download complete");
+                emit(new PullProgress(shortId, "Extracting", result.unpackedSize(), result.unpackedSize()));
                 service.store.blobs().commit(tempBlob, layer.digest());
                 tempBlob = null;
             }

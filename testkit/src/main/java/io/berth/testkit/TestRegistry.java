@@ -46,22 +46,74 @@ public final class TestRegistry implements AutoCloseable {
 
     /** Starts a plain-HTTP registry and waits (bounded) until GET /v2/ answers. */
     public static TestRegistry start() {
-        return start(false);
+        return start(false, dir -> "");
     }
 
     /** Starts a registry serving HTTPS with a fresh self-signed certificate (openssl), as an "insecure" registry does. */
     public static TestRegistry startWithTls() {
-        return start(true);
+        return start(true, TestRegistry::selfSignedTls);
     }
 
-    private static TestRegistry start(boolean tls) {
+    /** HTTPS with a certificate for {@code hostname} (and 127.0.0.1) issued by {@code ca}. */
+    public static TestRegistry startWithCertificate(TestCa ca, String hostname) {
+        return start(true, dir -> {
+            TestCa.Issued issued = ca.issue(hostname, dir);
+            return "  tls:\n    certificate: " + issued.certificate() + "\n    key: " + issued.key() + "\n";
+        });
+    }
+
+    /**
+     * Plain HTTP with Basic auth from an htpasswd file holding one bcrypt line (written with
+     * python3's crypt, as apache2-utils' htpasswd is not installed here).
+     */
+    public static TestRegistry startWithHtpasswd(String user, String password) {
+        return start(false, dir -> {
+            Path htpasswd = dir.resolve("htpasswd");
+            Files.writeString(htpasswd, user + ":" + bcrypt(password, dir) + "\n");
+            return "auth:\n  htpasswd:\n    realm: berth-test\n    path: " + htpasswd + "\n";
+        });
+    }
+
+    /**
+     * Plain HTTP with distribution's token auth: clients are sent to {@code realm} for a JWT that
+     * must be signed by a key whose certificate chains to {@code rootCertBundle}.
+     */
+    public static TestRegistry startWithTokenAuth(URI realm, String service, String issuer, Path rootCertBundle) {
+        return start(false, dir -> "auth:\n  token:\n    realm: " + realm + "\n    service: " + service
+                + "\n    issuer: " + issuer + "\n    rootcertbundle: " + rootCertBundle + "\n");
+    }
+
+    private static String bcrypt(String password, Path dir) throws IOException {
+        Process python = new ProcessBuilder("python3", "-W", "ignore", "-c",
+                "import crypt,sys; print(crypt.crypt(sys.stdin.readline().rstrip('\\n'), crypt.mksalt(crypt.METHOD_BLOWFISH)))")
+                .redirectError(dir.resolve("bcrypt.log").toFile()).start();
+        try (var stdin = python.getOutputStream()) {
+            stdin.write((password + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String hash = new String(python.getInputStream().readAllBytes()).trim();
+        try {
+            if (python.waitFor() != 0 || !hash.startsWith("$2")) throw new IOException("bcrypt failed: " + Files.readString(dir.resolve("bcrypt.log")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted hashing a password", e);
+        }
+        return hash;
+    }
+
+    /** Writes what a registry variant needs into its directory and returns the config lines enabling it. */
+    @FunctionalInterface
+    private interface ConfigPart {
+        String write(Path dir) throws IOException;
+    }
+
+    private static TestRegistry start(boolean tls, ConfigPart extra) {
         Path dir = null;
         Process process = null;
         try {
             dir = Files.createTempDirectory("berth-registry-");
             int port = freePort();
             Path config = dir.resolve("config.yml");
-            String tlsConfig = tls ? selfSignedTls(dir) : "";
+            String tlsConfig = extra.write(dir);
             Files.writeString(config, """
                     version: 0.1
                     log:
@@ -73,7 +125,7 @@ public final class TestRegistry implements AutoCloseable {
                         enabled: true
                     http:
                       addr: 127.0.0.1:%d
-                    %s""".formatted(dir.resolve("data"), port, tlsConfig));
+                    %s""".formatted(dir.resolve("data"), port, tlsConfig.startsWith("  ") ? tlsConfig : "\n" + tlsConfig));
             process = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("registry.log").toFile())
@@ -138,7 +190,8 @@ public final class TestRegistry implements AutoCloseable {
         if (tls) return true;
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()) {
             HttpRequest ping = HttpRequest.newBuilder(uri().resolve("/v2/")).timeout(Duration.ofSeconds(2)).build();
-            return client.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            int status = client.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return status == 200 || status == 401; // 401: up, and demanding credentials
         } catch (IOException notYet) {
             return false;
         } catch (InterruptedException e) {

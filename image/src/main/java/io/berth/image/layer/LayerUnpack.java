@@ -1,6 +1,6 @@
 package io.berth.image.layer;
 
-import io.berth.errdefs.InvalidArgumentException;
+import com.github.luben.zstd.ZstdInputStream;
 import io.berth.oci.Digest;
 import io.berth.oci.DigestMismatchException;
 import io.berth.oci.DigestingInputStream;
@@ -35,13 +35,35 @@ public final class LayerUnpack {
     public static Result run(InputStream blob, LayerCompression compression, OutputStream blobSink,
                              Digest expectedBlob, long expectedSize, Digest expectedDiff, Path diffDir,
                              LongConsumer progress) throws IOException {
+        return run(blob, compression, blobSink, expectedBlob, expectedSize, expectedDiff, diffDir, progress,
+                ExtractionLimits.defaults());
+    }
+
+    /** As above, with explicit bounds on what the layer may unpack to. */
+    public static Result run(InputStream blob, LayerCompression compression, OutputStream blobSink,
+                             Digest expectedBlob, long expectedSize, Digest expectedDiff, Path diffDir,
+                             LongConsumer progress, ExtractionLimits limits) throws IOException {
+        return run(blob, compression, blobSink, expectedBlob, expectedSize, expectedDiff, diffDir, progress, count -> {}, limits);
+    }
+
+    /** As above; {@code unpackedProgress} is told the running count of uncompressed tar bytes extracted. */
+    public static Result run(InputStream blob, LayerCompression compression, OutputStream blobSink,
+                             Digest expectedBlob, long expectedSize, Digest expectedDiff, Path diffDir,
+                             LongConsumer progress, LongConsumer unpackedProgress, ExtractionLimits limits) throws IOException {
         // A descriptor without a size (0) is checked by digest alone.
         DigestingInputStream blobDigesting = new DigestingInputStream(new Counting(blob, progress), expectedBlob,
                 expectedBlob == null || expectedSize <= 0 ? -1 : expectedSize);
         InputStream compressed = blobSink == null ? blobDigesting : new TeeInputStream(blobDigesting, blobSink);
         try {
-            DigestingInputStream tar = new DigestingInputStream(decompress(compressed, compression), expectedDiff, -1);
-            long unpacked = TarExtractor.extract(tar, diffDir);
+            // Headers, padding and trailing bytes are bounded too: a bomb of zeros after the tar's end must not run forever.
+            InputStream bounded = new Bounded(new Counting(decompress(compressed, compression), unpackedProgress),
+                    2 * limits.maxUnpackedBytes() + (1 << 20));
+            DigestingInputStream tar = new DigestingInputStream(bounded, expectedDiff, -1);
+            long unpacked;
+            try (ReadAhead ahead = new ReadAhead(tar)) {
+                unpacked = TarExtractor.extract(ahead, diffDir, limits);
+                ahead.drain();
+            }
             Digest diffId = tar.drainAndDigest();
             Digest blobDigest = drain(compressed, blobDigesting);
             return new Result(blobDigest, blobDigesting.count(), diffId, unpacked);
@@ -63,8 +85,34 @@ public final class LayerUnpack {
         return switch (compression) {
             case NONE -> compressed;
             case GZIP -> new GZIPInputStream(compressed, 65536);
-            case ZSTD -> throw new InvalidArgumentException("zstd-compressed layers are not supported yet");
+            case ZSTD -> new ZstdInputStream(compressed);
         };
+    }
+
+    /** Fails the read once more than {@code limit} decompressed bytes came through. */
+    private static final class Bounded extends FilterInputStream {
+        private final long limit;
+        private long count;
+
+        Bounded(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && (count += n) > limit) {
+                throw new UnsafeLayerEntryException("(stream)", "layer decompresses to more than " + limit + " bytes");
+            }
+            return n;
+        }
     }
 
     /** Reports progress at most every 256 KiB so a progress stream stays readable. */

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -42,6 +44,10 @@ public final class RegistryClient implements AutoCloseable {
     private final Map<String, String> schemeByHost = new ConcurrentHashMap<>();
     final TokenCache tokens = new TokenCache();
     final StallGuard stallGuard;
+    private final RegistryCertificates certificates;
+    /** Clients that also trust a registry's own CAs from the certs dir, per host. */
+    private final Map<String, HttpClient> clientsWithCa = new ConcurrentHashMap<>();
+    private final Credentials credentials;
 
     public RegistryClient(RegistryHosts hosts) {
         this(hosts, Duration.ofSeconds(60));
@@ -49,11 +55,26 @@ public final class RegistryClient implements AutoCloseable {
 
     /** {@code blobStallLimit}: how long a blob download may deliver no bytes before it is aborted. */
     public RegistryClient(RegistryHosts hosts, Duration blobStallLimit) {
+        this(hosts, blobStallLimit, Path.of("/etc/berth/certs.d"), null);
+    }
+
+    /**
+     * {@code certsDir}: per-registry CAs in docker's layout (certsDir/HOST:PORT/*.crt, trusted in
+     * addition to the system's); {@code credentials}: where credentials come from when a session is
+     * opened without any (null: anonymous).
+     */
+    public RegistryClient(RegistryHosts hosts, Duration blobStallLimit, Path certsDir, Credentials credentials) {
         this.hosts = hosts;
         this.stallGuard = new StallGuard(blobStallLimit);
         this.insecure = new InsecureRegistries(hosts.insecure());
-        this.verifyingClient = newClient(null);
+        this.certificates = new RegistryCertificates(certsDir);
+        this.verifyingClient = newClient(certificates.systemContext());
         this.trustingClient = newClient(trustAll());
+        this.credentials = credentials;
+    }
+
+    public Optional<Credentials> credentials() {
+        return Optional.ofNullable(credentials);
     }
 
     private static HttpClient newClient(SSLContext ssl) {
@@ -108,6 +129,22 @@ public final class RegistryClient implements AutoCloseable {
      * does not speak TLS) and fails with UnavailableException naming the registry if it is down.
      */
     public RegistryRepository open(Endpoint endpoint, String repository) {
+        return open(endpoint, repository, null);
+    }
+
+    /**
+     * As {@link #open(Endpoint, String)}, authenticating with {@code auth} (null: the configured
+     * credentials for the endpoint's host, if any; mirrors get none, as in docker).
+     */
+    public RegistryRepository open(Endpoint endpoint, String repository, Credentials.AuthConfig auth) {
+        Credentials.AuthConfig effective = auth;
+        if (effective == null && credentials != null && !endpoint.mirror()) {
+            effective = credentials.lookup(endpoint.host()).orElse(null);
+        }
+        return new RegistryRepository(this, resolveScheme(endpoint), repository, effective);
+    }
+
+    private Endpoint resolveScheme(Endpoint endpoint) {
         Endpoint resolved = endpoint;
         if (endpoint.insecure() && !endpoint.mirror()) {
             String known = schemeByHost.get(endpoint.host());
@@ -120,7 +157,28 @@ public final class RegistryClient implements AutoCloseable {
         } else {
             ping(endpoint, CONNECT_TIMEOUT);
         }
-        return new RegistryRepository(this, resolved, repository);
+        return resolved;
+    }
+
+    /**
+     * docker login: checks {@code auth} against the registry's /v2/ (Basic, or a token fetched with
+     * Basic credentials) and, if accepted, stores it in the configured credentials file.
+     * Wrong credentials fail with "unauthorized: incorrect username or password" (InvalidArgument).
+     */
+    public void login(String registryHost, Credentials.AuthConfig auth) {
+        verifyLogin(registryHost, auth);
+        if (credentials != null) credentials.store(registryHost, auth);
+    }
+
+    /** The check of {@link #login} alone, storing nothing (the Engine API's POST /auth). */
+    public void verifyLogin(String registryHost, Credentials.AuthConfig auth) {
+        Endpoint endpoint = resolveScheme(registryEndpoint(registryHost));
+        new RegistryRepository(this, endpoint, null, auth).verifyLogin();
+    }
+
+    /** docker logout: forgets the stored credentials; false if there were none. */
+    public boolean logout(String registryHost) {
+        return credentials != null && credentials.erase(registryHost);
     }
 
     private Endpoint probeScheme(Endpoint endpoint) {
@@ -140,7 +198,10 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     HttpClient clientFor(Endpoint endpoint) {
-        return endpoint.insecure() ? trustingClient : verifyingClient;
+        if (endpoint.insecure()) return trustingClient;
+        String authority = endpoint.base().getAuthority();
+        if (!certificates.hasCertificates(authority)) return verifyingClient;
+        return clientsWithCa.computeIfAbsent(authority, host -> newClient(certificates.sslContext(host)));
     }
 
     /** Sends a request; any transport failure becomes UnavailableException naming the registry. */
@@ -172,5 +233,6 @@ public final class RegistryClient implements AutoCloseable {
         stallGuard.close();
         verifyingClient.close();
         trustingClient.close();
+        clientsWithCa.values().forEach(HttpClient::close);
     }
 }

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -31,14 +33,19 @@ public final class RegistryRepository {
     private static final Duration MANIFEST_TIMEOUT = Duration.ofSeconds(60);
     private static final int MAX_REDIRECTS = 5;
 
+    /** PATCH size of a chunked upload: big enough to keep the pipe full, small enough to report progress often. */
+    public static final long DEFAULT_CHUNK_SIZE = 16L << 20;
+
     private final RegistryClient client;
     private final Endpoint endpoint;
     private final String repository;
+    private final Credentials.AuthConfig auth;
 
-    RegistryRepository(RegistryClient client, Endpoint endpoint, String repository) {
+    RegistryRepository(RegistryClient client, Endpoint endpoint, String repository, Credentials.AuthConfig auth) {
         this.client = client;
         this.endpoint = endpoint;
         this.repository = repository;
+        this.auth = auth;
     }
 
     public Endpoint endpoint() { return endpoint; }
@@ -82,13 +89,13 @@ public final class RegistryRepository {
         int status = response.statusCode();
         if (status == 404 || error.is("MANIFEST_UNKNOWN") || error.is("NAME_UNKNOWN")) {
             if (error.is("NAME_UNKNOWN")) {
-                String repo = displayName.replaceAll("[:@].*$", "");
+                String repo = displayName.replaceAll("(@.*|:[^/:]*)$", "");
                 return new NotFoundException("repository " + repo + " not found: " + error.describe("name unknown"));
             }
             return new NotFoundException("manifest for " + displayName + " not found: " + error.describe("manifest unknown"));
         }
         if (status == 401 || status == 403) {
-            String repo = displayName.replaceAll("[:@].*$", "");
+            String repo = displayName.replaceAll("(@.*|:[^/:]*)$", "");
             return new NotFoundException("pull access denied for " + repo
                     + ", repository does not exist or may require 'docker login': " + error.describe("denied"));
         }
@@ -111,7 +118,7 @@ public final class RegistryRepository {
             URI target = response.uri().resolve(response.headers().firstValue("Location").orElseThrow(
                     () -> unexpected("fetching blob " + digest + " (redirect without Location)", 302, RegistryError.NONE)));
             HttpRequest.Builder next = HttpRequest.newBuilder(target).GET();
-            if (sameHost(target)) authorization("pull").ifPresent(a -> next.header("Authorization", a));
+            if (sameHost(target)) authorization(List.of("repository:" + repository + ":pull")).ifPresent(a -> next.header("Authorization", a));
             response = client.send(endpoint, next.build(), HttpResponse.BodyHandlers.ofInputStream());
         }
         if (response.statusCode() != 200) {
@@ -149,6 +156,107 @@ public final class RegistryRepository {
     }
 
     private void uploadBlob(Digest digest, Supplier<HttpRequest.BodyPublisher> body) {
+        URI put = withDigest(startUpload(digest), digest);
+        HttpResponse<byte[]> finished = sendAuthorized(() -> HttpRequest.newBuilder(put)
+                .header("Content-Type", "application/octet-stream").PUT(body.get()), HttpResponse.BodyHandlers.ofByteArray(), "pull,push");
+        if (finished.statusCode() != 201) {
+            throw unexpected("uploading " + digest, finished.statusCode(), RegistryError.parse(finished.body()));
+        }
+    }
+
+    /**
+     * Cross-repository mount (POST ?mount=&amp;from=): true if the registry linked the blob from
+     * {@code fromRepository} (same registry) without an upload. A registry that cannot mount answers
+     * 202 with an upload session, which is cancelled here (the caller then uploads).
+     */
+    public boolean mountBlob(Digest digest, String fromRepository) {
+        URI uri = endpoint.resolve("/v2/" + repository + "/blobs/uploads/?mount=" + URLEncoder.encode(digest.toString(), StandardCharsets.UTF_8)
+                + "&from=" + URLEncoder.encode(fromRepository, StandardCharsets.UTF_8));
+        HttpResponse<byte[]> response = sendAuthorized(() -> HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.ofByteArray(),
+                List.of("repository:" + repository + ":pull,push", "repository:" + fromRepository + ":pull"));
+        if (response.statusCode() == 201) return true;
+        if (response.statusCode() == 202) {
+            response.headers().firstValue("Location").ifPresent(location -> {
+                URI session = response.uri().resolve(location);
+                sendAuthorized(() -> HttpRequest.newBuilder(session).DELETE(), HttpResponse.BodyHandlers.discarding(), "pull,push");
+            });
+        }
+        return false;
+    }
+
+    /**
+     * Chunked upload of a file: POST opens a session, each chunk goes as a PATCH with Content-Range
+     * (streamed from the file, {@code progress} told the running byte count), and a final PUT with
+     * ?digest= commits it. The registry verifies the digest.
+     */
+    public void uploadBlobChunked(Digest digest, Path content, long chunkSize, java.util.function.LongConsumer progress) {
+        long size;
+        try {
+            size = java.nio.file.Files.size(content);
+        } catch (IOException e) {
+            throw new UnavailableException("cannot read blob " + digest + " for upload: " + e.getMessage(), e);
+        }
+        URI session = startUpload(digest);
+        long offset = 0;
+        while (offset < size) {
+            long length = Math.min(chunkSize, size - offset);
+            long start = offset;
+            URI target = session;
+            HttpResponse<byte[]> patched = sendAuthorized(() -> HttpRequest.newBuilder(target)
+                    .header("Content-Type", "application/octet-stream")
+                    .header("Content-Range", start + "-" + (start + length - 1))
+                    .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                            () -> slice(content, start, length, progress)), length)),
+                    HttpResponse.BodyHandlers.ofByteArray(), "pull,push");
+            if (patched.statusCode() != 202) {
+                throw unexpected("uploading " + digest + " (bytes " + start + "-" + (start + length - 1) + ")",
+                        patched.statusCode(), RegistryError.parse(patched.body()));
+            }
+            session = patched.uri().resolve(patched.headers().firstValue("Location").orElse(session.toString()));
+            offset += length;
+        }
+        URI put = withDigest(session, digest);
+        HttpResponse<byte[]> finished = sendAuthorized(() -> HttpRequest.newBuilder(put)
+                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.ofByteArray(), "pull,push");
+        if (finished.statusCode() != 201) {
+            throw unexpected("committing upload of " + digest, finished.statusCode(), RegistryError.parse(finished.body()));
+        }
+    }
+
+    /** A stream over [start, start+length) of a file that reports the upload's running byte count. */
+    private static InputStream slice(Path file, long start, long length, java.util.function.LongConsumer progress) {
+        try {
+            java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file);
+            channel.position(start);
+            InputStream limited = new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(channel), 1 << 16);
+            return new java.io.FilterInputStream(limited) {
+                private long remaining = length;
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (remaining <= 0) return -1;
+                    int n = super.read(b, off, (int) Math.min(len, remaining));
+                    if (n > 0) {
+                        remaining -= n;
+                        progress.accept(start + length - remaining);
+                    }
+                    return n;
+                }
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+            };
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private URI startUpload(Digest digest) {
         URI start = endpoint.resolve("/v2/" + repository + "/blobs/uploads/");
         HttpResponse<byte[]> started = sendAuthorized(() -> HttpRequest.newBuilder(start)
                 .POST(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray(), "pull,push");
@@ -157,14 +265,23 @@ public final class RegistryRepository {
         }
         String location = started.headers().firstValue("Location").orElseThrow(
                 () -> unexpected("starting upload of " + digest + " (no Location)", 202, RegistryError.NONE));
-        URI session = started.uri().resolve(location);
+        return started.uri().resolve(location);
+    }
+
+    private static URI withDigest(URI session, Digest digest) {
         String separator = session.getRawQuery() == null ? "?" : "&";
-        URI put = URI.create(session + separator + "digest=" + URLEncoder.encode(digest.toString(), StandardCharsets.UTF_8));
-        HttpResponse<byte[]> finished = sendAuthorized(() -> HttpRequest.newBuilder(put)
-                .header("Content-Type", "application/octet-stream").PUT(body.get()), HttpResponse.BodyHandlers.ofByteArray(), "pull,push");
-        if (finished.statusCode() != 201) {
-            throw unexpected("uploading " + digest, finished.statusCode(), RegistryError.parse(finished.body()));
-        }
+        return URI.create(session + separator + "digest=" + URLEncoder.encode(digest.toString(), StandardCharsets.UTF_8));
+    }
+
+    /** The tags of this repository (GET /v2/&lt;name&gt;/tags/list). */
+    public List<String> listTags() {
+        URI uri = endpoint.resolve("/v2/" + repository + "/tags/list");
+        HttpResponse<byte[]> response = sendAuthorized(() -> HttpRequest.newBuilder(uri).GET(), HttpResponse.BodyHandlers.ofByteArray(), "pull");
+        if (response.statusCode() == 404) return List.of();
+        if (response.statusCode() != 200) throw unexpected("listing tags of " + repository, response.statusCode(), RegistryError.parse(response.body()));
+        List<String> tags = new ArrayList<>();
+        OciJson.read(response.body(), JsonNode.class, "tag list").path("tags").forEach(t -> tags.add(t.asText()));
+        return tags;
     }
 
     /** PUTs a manifest or index under a tag or digest; returns the digest of the bytes sent. */
@@ -193,50 +310,59 @@ public final class RegistryRepository {
 
     private <T> HttpResponse<T> sendAuthorized(Supplier<HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler,
                                                String actions) {
+        return sendAuthorized(request, handler, List.of("repository:" + repository + ":" + actions));
+    }
+
+    /** Sends with the cached credential for these scopes; on a 401 challenge, authenticates once and retries. */
+    private <T> HttpResponse<T> sendAuthorized(Supplier<HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler,
+                                               List<String> scopes) {
         HttpRequest.Builder first = request.get();
-        authorization(actions).ifPresent(a -> first.header("Authorization", a));
+        authorization(scopes).ifPresent(a -> first.header("Authorization", a));
         HttpResponse<T> response = client.send(endpoint, first.build(), handler);
         if (response.statusCode() != 401) return response;
         Optional<AuthChallenge> challenge = response.headers().firstValue("WWW-Authenticate").flatMap(AuthChallenge::parse);
         if (challenge.isEmpty()) return response;
         if (response.body() instanceof InputStream stream) closeQuietly(stream);
-        String credential = authenticate(challenge.get(), actions);
+        String credential = authenticate(challenge.get(), scopes);
         if (credential == null) return response;
         HttpRequest.Builder retry = request.get();
         retry.header("Authorization", credential);
         return client.send(endpoint, retry.build(), handler);
     }
 
-    private String tokenKey(String actions) {
-        return endpoint.base().getAuthority() + "/" + repository + "#" + actions;
+    /**
+     * Tokens are reused per registry, scopes and credentials (hashed: a token got anonymously or with
+     * another password must never serve these credentials).
+     */
+    private String tokenKey(List<String> scopes) {
+        String secret = auth == null ? "" : auth.identityToken() != null ? auth.identityToken() : auth.basicHeader();
+        String who = auth == null ? "anonymous" : io.berth.oci.Digest.sha256(secret.getBytes(StandardCharsets.UTF_8)).hex();
+        return endpoint.base().getAuthority() + "|" + who + "|" + String.join(" ", scopes);
     }
 
-    private Optional<String> authorization(String actions) {
-        String cached = client.tokens.get(tokenKey(actions));
-        return Optional.ofNullable(cached);
+    private Optional<String> authorization(List<String> scopes) {
+        return Optional.ofNullable(client.tokens.get(tokenKey(scopes)));
     }
 
-    /** Answers a challenge: Basic from URI credentials, or a Bearer token from the realm (anonymous unless credentials). */
-    private String authenticate(AuthChallenge challenge, String actions) {
+    /**
+     * Answers a challenge: Basic with the session's credentials, or a Bearer token from the realm
+     * (GET with Basic credentials, anonymous without; POST with the refresh token for an identity token).
+     */
+    private String authenticate(AuthChallenge challenge, List<String> scopes) {
         String basic = basicCredentials();
         if (!challenge.isBearer()) {
             if (basic == null) return null;
-            client.tokens.put(tokenKey(actions), basic, Long.MAX_VALUE / 2);
+            client.tokens.put(tokenKey(scopes), basic, Long.MAX_VALUE / 2);
             return basic;
         }
-        String realm = challenge.params().get("realm");
-        if (realm == null) return null;
-        StringBuilder query = new StringBuilder();
-        String service = challenge.params().get("service");
-        if (service != null) query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8));
-        String scope = "repository:" + repository + ":" + actions;
-        query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
-        URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
-        HttpRequest.Builder tokenRequest = HttpRequest.newBuilder(tokenUri).timeout(MANIFEST_TIMEOUT).GET();
-        if (basic != null) tokenRequest.header("Authorization", basic);
-        HttpResponse<byte[]> response = client.send(endpoint, tokenRequest.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = requestToken(challenge, scopes, basic);
+        if (response == null) return null;
+        if (response.statusCode() == 401 || response.statusCode() == 403) {
+            throw new io.berth.errdefs.InvalidArgumentException("unauthorized: authentication required by registry "
+                    + endpoint.host() + (auth != null ? " (incorrect username or password)" : ""));
+        }
         if (response.statusCode() != 200) {
-            throw new UnavailableException("registry " + endpoint.host() + ": token endpoint " + realm
+            throw new UnavailableException("registry " + endpoint.host() + ": token endpoint " + challenge.params().get("realm")
                     + " answered HTTP " + response.statusCode());
         }
         JsonNode json = OciJson.read(response.body(), JsonNode.class, "token response");
@@ -244,14 +370,71 @@ public final class RegistryRepository {
                 : json.hasNonNull("access_token") ? json.get("access_token").asText() : null;
         if (token == null) return null;
         String header = "Bearer " + token;
-        client.tokens.put(tokenKey(actions), header, json.path("expires_in").asLong(0));
+        client.tokens.put(tokenKey(scopes), header, json.path("expires_in").asLong(0));
         return header;
     }
 
+    private HttpResponse<byte[]> requestToken(AuthChallenge challenge, List<String> scopes, String basic) {
+        String realm = challenge.params().get("realm");
+        if (realm == null) return null;
+        List<String> params = new ArrayList<>();
+        String service = challenge.params().get("service");
+        if (service != null) params.add("service=" + URLEncoder.encode(service, StandardCharsets.UTF_8));
+        for (String scope : scopes) params.add("scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        HttpRequest.Builder tokenRequest;
+        if (auth != null && auth.identityToken() != null) {
+            params.add("grant_type=refresh_token");
+            params.add("client_id=berth");
+            params.add("refresh_token=" + URLEncoder.encode(auth.identityToken(), StandardCharsets.UTF_8));
+            tokenRequest = HttpRequest.newBuilder(URI.create(realm)).timeout(MANIFEST_TIMEOUT)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(String.join("&", params)));
+        } else {
+            if (auth != null && auth.username() != null) params.add("account=" + URLEncoder.encode(auth.username(), StandardCharsets.UTF_8));
+            URI tokenUri = URI.create(realm + (params.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + String.join("&", params)));
+            tokenRequest = HttpRequest.newBuilder(tokenUri).timeout(MANIFEST_TIMEOUT).GET();
+            if (basic != null) tokenRequest.header("Authorization", basic);
+        }
+        return client.send(endpoint, tokenRequest.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private String basicCredentials() {
+        if (auth != null && auth.username() != null) return auth.basicHeader();
         String userInfo = endpoint.base().getUserInfo();
         if (userInfo == null) return null;
         return "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** docker login's check: /v2/ must accept the credentials (directly, or through a token they obtain). */
+    void verifyLogin() {
+        URI ping = endpoint.resolve("/v2/");
+        HttpResponse<byte[]> response = client.send(endpoint, HttpRequest.newBuilder(ping).timeout(MANIFEST_TIMEOUT).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 200) return; // an open registry accepts anyone
+        Optional<AuthChallenge> challenge = response.headers().firstValue("WWW-Authenticate").flatMap(AuthChallenge::parse);
+        if (response.statusCode() != 401 || challenge.isEmpty()) {
+            throw unexpected("checking login", response.statusCode(), RegistryError.parse(response.body()));
+        }
+        String credential;
+        if (challenge.get().isBearer()) {
+            HttpResponse<byte[]> token = requestToken(challenge.get(), List.of(), basicCredentials());
+            if (token == null || token.statusCode() != 200) throw badCredentials();
+            JsonNode json = OciJson.read(token.body(), JsonNode.class, "token response");
+            String value = json.hasNonNull("token") ? json.get("token").asText() : json.path("access_token").asText(null);
+            if (value == null) throw badCredentials();
+            credential = "Bearer " + value;
+        } else {
+            credential = basicCredentials();
+            if (credential == null) throw badCredentials();
+        }
+        HttpResponse<Void> check = client.send(endpoint, HttpRequest.newBuilder(ping).timeout(MANIFEST_TIMEOUT)
+                .header("Authorization", credential).GET().build(), HttpResponse.BodyHandlers.discarding());
+        if (check.statusCode() != 200) throw badCredentials();
+    }
+
+    private io.berth.errdefs.InvalidArgumentException badCredentials() {
+        return new io.berth.errdefs.InvalidArgumentException("login to " + endpoint.host()
+                + " failed: unauthorized: incorrect username or password");
     }
 
     private static void closeQuietly(InputStream stream) {

@@ -18,7 +18,8 @@ final class TokenCache {
 
     void put(String key, String value, long expiresInSeconds) {
         // Tokens without expires_in live 60 s (distribution's token spec); renew 10 s early.
-        long lifetime = Math.max(10, (expiresInSeconds > 0 ? expiresInSeconds : 60) - 10);
+        // Basic credentials never expire: a year stands in for "forever" without overflowing Instant.
+        long lifetime = Math.min(365L * 24 * 3600, Math.max(10, (expiresInSeconds > 0 ? expiresInSeconds : 60) - 10));
         tokens.put(key, new Token(value, Instant.now().plusSeconds(lifetime)));
     }
 }

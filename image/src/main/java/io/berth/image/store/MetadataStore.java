@@ -56,7 +56,9 @@ public final class MetadataStore implements AutoCloseable {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("PRAGMA foreign_keys = ON");
                 statement.execute("PRAGMA journal_mode = WAL");
-                statement.execute("PRAGMA synchronous = FULL");
+                // WAL + NORMAL stays consistent after a power loss (the last transactions may be lost, never
+                // half-applied) without an fsync per commit, each of which would flush all layer data written.
+                statement.execute("PRAGMA synchronous = NORMAL");
                 for (String ddl : SCHEMA.split(";")) {
                     if (!ddl.isBlank()) statement.execute(ddl);
                 }
@@ -201,6 +203,12 @@ public final class MetadataStore implements AutoCloseable {
         return transaction("tag lookup", () -> strings("SELECT name FROM tags WHERE image_id = ? ORDER BY name", id));
     }
 
+    /** Every tag name ("host/repo:tag") of one repository ("host/repo"), sorted. */
+    public List<String> tagsInRepository(String repository) {
+        return transaction("tag lookup", () -> strings("SELECT name FROM tags WHERE substr(name, 1, ?) = ? ORDER BY name",
+                repository.length() + 1, repository + ":"));
+    }
+
     public List<String> repoDigestsOf(Digest id) {
         return transaction("digest lookup", () -> strings("SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name", id));
     }
@@ -255,6 +263,29 @@ public final class MetadataStore implements AutoCloseable {
             }
             return new Deletion(unused, referenced);
         });
+    }
+
+    /** Every blob some image still references: configs, manifests, repo digest targets, layer blobs. */
+    public Set<Digest> referencedBlobs() {
+        return transaction("listing referenced blobs", () -> {
+            Set<Digest> referenced = new HashSet<>();
+            for (String sql : List.of("SELECT id FROM images", "SELECT manifest_digest FROM images WHERE manifest_digest IS NOT NULL",
+                    "SELECT manifest_digest FROM repo_digests", "SELECT blob_digest FROM image_layers")) {
+                strings(sql).forEach(d -> referenced.add(Digest.parse(d)));
+            }
+            return referenced;
+        });
+    }
+
+    /** Registered layers no image stacks (left when a pull failed after unpacking some layers). */
+    public List<Digest> unusedLayers() {
+        return transaction("listing unused layers", () -> strings(
+                "SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").stream().map(Digest::parse).toList());
+    }
+
+    public void deleteLayer(Digest chainId) {
+        transaction("deleting layer " + chainId, () -> update(
+                "DELETE FROM layers WHERE chain_id = ? AND chain_id NOT IN (SELECT chain_id FROM image_layers)", chainId));
     }
 
     @Override

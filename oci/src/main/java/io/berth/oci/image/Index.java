@@ -17,6 +17,13 @@ public record Index(
         @JsonProperty("manifests") List<Descriptor> manifests,
         @JsonProperty("annotations") Map<String, String> annotations) {
 
+    /** The first manifest for this platform (variant honoured when given). */
+    public Optional<Descriptor> select(Platform wanted) {
+        return manifests == null ? Optional.empty() : manifests.stream()
+                .filter(d -> d.platform() != null && d.platform().satisfies(wanted))
+                .findFirst();
+    }
+
     /** The first manifest built for this os/architecture. */
     public Optional<Descriptor> select(String os, String architecture) {
         return manifests == null ? Optional.empty() : manifests.stream()
