@@ -25,13 +25,17 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 /* Mount flags that need a remount to apply to a bind mount. */
 #define BIND_REMOUNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
-static int error_fd;
+static int error_fd, start_fd = -1;
 static struct failure *failure;
+/* The rootfs as the host sees it, from the plan's "root" record: mount targets under it are resolved inside it. */
+static const char *rootfs;
 
 static void die_errno(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void die_errno(int err, const char *fmt, ...)
@@ -106,15 +110,116 @@ static int create_mount_point(const char *target, const char *source, unsigned l
     return mkdir_all(target, 0755);
 }
 
+/* An O_PATH fd of rel resolved as if the rootfs were "/": container symlinks cannot lead out of it. */
+static int resolve_in_root(int root_fd, const char *rel)
+{
+    struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+    return syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+}
+
+static int create_in_root_depth(int root_fd, const char *rel, int as_file, int depth);
+
+/* resolve_in_root, creating a missing mount point (a file or a directory) and its parents inside the rootfs. */
+static int create_in_root(int root_fd, const char *rel, int as_file)
+{
+    return create_in_root_depth(root_fd, rel, as_file, 0);
+}
+
+/* A dangling symlink on the way is followed inside the rootfs, up to the kernel's own nesting limit. */
+static int create_in_root_depth(int root_fd, const char *rel, int as_file, int depth)
+{
+    int fd = resolve_in_root(root_fd, rel);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    if (depth > 40) {
+        errno = ELOOP;
+        return -1;
+    }
+    char parent[4096];
+    snprintf(parent, sizeof(parent), "%s", rel);
+    char *slash = strrchr(parent, '/');
+    const char *base = slash ? slash + 1 : parent;
+    int parent_fd = slash ? (*slash = '\0', create_in_root_depth(root_fd, parent, 0, depth + 1)) : fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    if (parent_fd < 0)
+        return -1;
+    char link[4096];
+    ssize_t n = readlinkat(parent_fd, base, link, sizeof(link) - 1);
+    if (n > 0) {
+        close(parent_fd);
+        link[n] = '\0';
+        char next[8192];
+        if (link[0] == '/')
+            snprintf(next, sizeof(next), "%s", link + 1);
+        else
+            snprintf(next, sizeof(next), "%s/%s", slash ? parent : ".", link);
+        return create_in_root_depth(root_fd, next, as_file, depth + 1);
+    }
+    int rc;
+    if (as_file) {
+        rc = openat(parent_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0)
+            close(rc);
+    } else {
+        rc = mkdirat(parent_fd, base, 0755);
+    }
+    close(parent_fd);
+    if (rc < 0 && errno != EEXIST)
+        return -1;
+    return resolve_in_root(root_fd, rel);
+}
+
+/*
+ * The mount target as a path the kernel will not re-resolve: /proc/self/fd/N of an O_PATH fd found beneath the
+ * rootfs (a container symlink such as /etc/hosts -> /../../host/file stays inside it). Targets outside the rootfs
+ * (the rootfs itself) are used as they are. Returns the fd to close after mounting, or -1.
+ */
+static int root_fd = -1;
+
+static int mount_target(const char *target, const char *source, unsigned long flags, char *out, size_t size)
+{
+    size_t len = rootfs ? strlen(rootfs) : 0;
+    if (!rootfs || strncmp(target, rootfs, len) != 0 || target[len] != '/') {
+        if (create_mount_point(target, source, flags) < 0)
+            return -2;
+        snprintf(out, size, "%s", target);
+        return -1;
+    }
+    /* Opened at the first mount inside the rootfs, so it is the rootfs mount, not the directory beneath it. */
+    if (root_fd < 0 && (root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return -2;
+    struct stat st;
+    int as_file = (flags & MS_BIND) && stat(source, &st) == 0 && !S_ISDIR(st.st_mode);
+    int fd = create_in_root(root_fd, target + len + 1, as_file);
+    if (fd < 0)
+        return -2;
+    snprintf(out, size, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+/* The remount and propagation calls must reach the new mount, not the directory an fd taken before it holds. */
+static int reopen_target(int fd, const char *target, char *out, size_t size)
+{
+    if (fd < 0)
+        return fd;
+    close(fd);
+    fd = resolve_in_root(root_fd, target + strlen(rootfs) + 1);
+    if (fd < 0)
+        die_errno(errno, "resolve %s after mounting it", target);
+    snprintf(out, size, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
 /* mount <label> <source> <target> <fstype> <flags> <data> <cwd> <propagation> */
 static void op_mount(const struct record *r)
 {
     if (r->argc != 8)
         die_errno(EINVAL, "plan: mount needs 8 arguments");
-    const char *label = r->argv[0], *source = r->argv[1], *target = r->argv[2], *fstype = r->argv[3];
+    const char *label = r->argv[0], *source = r->argv[1], *fstype = r->argv[3];
     const char *data = r->argv[5], *cwd = r->argv[6];
     unsigned long flags = arg_num(r, 4), propagation = arg_num(r, 7);
-    if (create_mount_point(target, source, flags) < 0)
+    char target[4096];
+    int target_fd = mount_target(r->argv[2], source, flags, target, sizeof(target));
+    if (target_fd == -2)
         die_errno(errno, "mount %s: create mount point", label);
     /* Relative paths in data (overlay lowerdir) keep long layer lists under the page-size limit. */
     if (*cwd && chdir(cwd) < 0)
@@ -122,16 +227,21 @@ static void op_mount(const struct record *r)
     if (flags & MS_BIND) {
         if (mount(source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
             die_errno(errno, "mount %s", label);
+        target_fd = reopen_target(target_fd, r->argv[2], target, sizeof(target));
         if ((flags & BIND_REMOUNT_FLAGS) &&
             mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & BIND_REMOUNT_FLAGS), NULL) < 0)
             die_errno(errno, "remount %s", label);
     } else if (mount(source, target, fstype, flags, *data ? data : NULL) < 0) {
         die_errno(errno, "mount %s", label);
+    } else {
+        target_fd = reopen_target(target_fd, r->argv[2], target, sizeof(target));
     }
     if (*cwd && chdir("/") < 0)
         die_errno(errno, "chdir /");
     if (propagation && mount(NULL, target, NULL, propagation, NULL) < 0)
         die_errno(errno, "set propagation of %s", label);
+    if (target_fd >= 0)
+        close(target_fd);
 }
 
 /* mknod <path> <mode incl. type> <major> <minor> <uid> <gid> <host path>; binds the host node where mknod is denied. */
@@ -158,13 +268,18 @@ static void op_mknod(const struct record *r)
         die_errno(errno, "chown %s", path);
 }
 
-static void op_pivot_root(const char *rootfs)
+static void op_pivot_root(const char *new_root)
 {
+    /* no fd of the host's tree may outlive the pivot (a cwd of /proc/self/fd/N would lead back to it) */
+    if (root_fd >= 0) {
+        close(root_fd);
+        root_fd = -1;
+    }
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the container's tree. */
-    if (chdir(rootfs) < 0)
-        die_errno(errno, "chdir %s", rootfs);
+    if (chdir(new_root) < 0)
+        die_errno(errno, "chdir %s", new_root);
     if (syscall(SYS_pivot_root, ".", ".") < 0)
-        die_errno(errno, "pivot_root %s", rootfs);
+        die_errno(errno, "pivot_root %s", new_root);
     if (umount2(".", MNT_DETACH) < 0)
         die_errno(errno, "unmount old root");
     if (chdir("/") < 0)
@@ -263,8 +378,12 @@ static void op_caps(const struct record *r)
     };
     if (syscall(SYS_capset, &header, data) < 0)
         die_errno(errno, "capset");
+    /* Every ambient capability is dropped first; one that is not also inheritable cannot be raised, which
+     * runc (and so the runtime spec's own example config) treats as "not ambient", not as an error. */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        die_errno(errno, "clear ambient capabilities");
     for (int cap = 0; cap < 64; cap++)
-        if ((amb >> cap) & 1 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        if ((amb >> cap) & 1 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM)
             die_errno(errno, "raise ambient capability %d", cap);
 }
 
@@ -324,6 +443,70 @@ static const char *resolve(const char *name, char **env, char *buf, size_t size)
     die_exec(ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+void close_fds_except(const int *keep, int n)
+{
+    int sorted[16], count = 0;
+    for (int i = 0; i < n && count < 16; i++) {
+        if (keep[i] < 0)
+            continue;
+        int j = count++;
+        for (; j > 0 && sorted[j - 1] > keep[i]; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = keep[i];
+    }
+    unsigned int next = 0;
+    for (int i = 0; i < count; i++) {
+        if ((unsigned int)sorted[i] > next)
+            syscall(SYS_close_range, next, sorted[i] - 1, 0);
+        next = sorted[i] + 1;
+    }
+    syscall(SYS_close_range, next, ~0U, 0);
+}
+
+/* The OCI create/start split: tell the monitor everything is ready, then wait for its start byte (EOF if it died). */
+static void await_start(void)
+{
+    struct failure ready;
+    memset(&ready, 0, sizeof(ready));
+    snprintf(ready.step, sizeof(ready.step), "ready");
+    if (write(error_fd, &ready, sizeof(ready)) != sizeof(ready))
+        _exit(127);
+    char c;
+    ssize_t n;
+    while ((n = read(start_fd, &c, 1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1)
+        _exit(127);
+    close(start_fd);
+}
+
+/*
+ * --init: pid 1 stays this small loop: it forwards every signal it can catch to the real process, reaps
+ * every zombie re-parented to it, and exits with the real process's status.
+ */
+static void run_init(pid_t child) __attribute__((noreturn));
+static void run_init(pid_t child)
+{
+    close(error_fd); /* the child's copy reports its exec */
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+            if (pid == child)
+                _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+    }
+}
+
 static void op_exec(const struct plan *plan, const struct record *r)
 {
     if (r->argc < 1)
@@ -332,14 +515,41 @@ static void op_exec(const struct plan *plan, const struct record *r)
     char **env = env_rec ? env_rec->argv : (char *[]){ NULL };
     char buf[4096];
     const char *file = resolve(r->argv[0], env, buf, sizeof(buf));
-    /* Only the error pipe may survive, and it is close-on-exec. */
-    if (error_fd > 3)
-        syscall(SYS_close_range, 3, error_fd - 1, 0);
-    syscall(SYS_close_range, error_fd + 1, ~0U, 0);
+    if (start_fd >= 0)
+        await_start();
+    /* Only the error pipe may survive (and it is close-on-exec); stdio is the container's own. */
+    int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, error_fd };
+    close_fds_except(keep, 4);
+    if (plan_find(plan, "init")) {
+        /* Signals are held from before the fork so none sent to pid 1 in between is lost. */
+        sigset_t all, old;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* pid 1 reaps anyway; this covers a shared pid namespace */
+        pid_t child = fork();
+        if (child < 0)
+            die_errno(errno, "fork the init's child");
+        if (child > 0)
+            run_init(child);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    }
     execve(file, r->argv, env);
     if (errno == EACCES)
         die_exec(errno, "exec: \"%s\": permission denied", r->argv[0]);
     die_exec(errno, "exec: \"%s\": %s", r->argv[0], strerror(errno));
+}
+
+/*
+ * The CVE-2024-21626 class: the working directory must be inside the container. No host fd is open by now,
+ * and a cwd the kernel cannot express from the container's root (getcwd's "(unreachable)") is refused.
+ */
+static void op_cwd(const char *path)
+{
+    char buf[4096];
+    if (chdir(path) < 0)
+        die_errno(errno, "chdir to cwd %s", path);
+    if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+        die_errno(errno ? errno : ENOENT, "cwd %s is outside the container", path);
 }
 
 static void run_record(const struct plan *plan, const struct record *r)
@@ -347,7 +557,6 @@ static void run_record(const struct plan *plan, const struct record *r)
     const char *op = r->op;
     char **a = r->argv;
     if (!strcmp(op, "join_ns")) op_join_ns(a[0], arg_num(r, 1));
-    else if (!strcmp(op, "join_cgroup")) write_file(a[0], "0");
     else if (!strcmp(op, "unshare")) { if (unshare(arg_num(r, 0)) < 0) die_errno(errno, "unshare"); }
     else if (!strcmp(op, "propagation")) { if (mount(NULL, a[0], NULL, arg_num(r, 1), NULL) < 0) die_errno(errno, "set propagation of %s", a[0]); }
     else if (!strcmp(op, "mount")) op_mount(r);
@@ -371,19 +580,22 @@ static void run_record(const struct plan *plan, const struct record *r)
     else if (!strcmp(op, "user")) op_user(r);
     else if (!strcmp(op, "caps")) op_caps(r);
     else if (!strcmp(op, "mkdir")) { if (mkdir_all(a[0], 0755) < 0) die_errno(errno, "mkdir %s", a[0]); }
-    else if (!strcmp(op, "cwd")) { if (chdir(a[0]) < 0) die_errno(errno, "chdir to cwd %s", a[0]); }
+    else if (!strcmp(op, "cwd")) op_cwd(a[0]);
+    else if (!strcmp(op, "root")) rootfs = a[0];
     else if (!strcmp(op, "no_new_privs")) { if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno(errno, "no_new_privs"); }
     else if (!strcmp(op, "seccomp")) install_seccomp(a[0]);
     else if (!strcmp(op, "exec")) op_exec(plan, r);
     /* Records the monitor uses, or that exec reads, are no steps here. */
-    else if (!strcmp(op, "log") || !strcmp(op, "exit_file") || !strcmp(op, "clone_flags") || !strcmp(op, "pid_ns") ||
-             !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env")) return;
+    else if (!strcmp(op, "log") || !strcmp(op, "exit_file") || !strcmp(op, "clone_flags") || !strcmp(op, "pid_ns") || !strcmp(op, "join_cgroup") ||
+             !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env") || !strcmp(op, "oom_events") ||
+             !strcmp(op, "stdio_inherit") || !strcmp(op, "wait_start") || !strcmp(op, "init")) return;
     else die_errno(EINVAL, "plan: unknown op %s", op);
 }
 
-void container_run(const struct plan *plan, int err_fd, int sync_fd, struct failure *f)
+void container_run(const struct plan *plan, int err_fd, int sync_fd, int start, struct failure *f)
 {
     error_fd = err_fd;
+    start_fd = start;
     failure = f;
     /* The monitor blocks SIGCHLD for its signalfd; a blocked mask would survive execve. */
     sigset_t none;
@@ -394,6 +606,10 @@ void container_run(const struct plan *plan, int err_fd, int sync_fd, struct fail
     while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
         ;
     close(sync_fd);
+    /* In a new user namespace the child still has the host's ids, unmapped there: it becomes the namespace's root
+     * (mapped by now), or files it creates would have no owner the namespace can express. */
+    if (plan_find(plan, "uid_map") && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        die_errno(errno, "become root of the user namespace");
     for (int i = 0; i < plan->count; i++)
         run_record(plan, &plan->records[i]);
     die_errno(EINVAL, "plan: no exec record");

@@ -1,6 +1,8 @@
 /*
- * berth-shim <plan>: starts one container as the plan describes and reports on stdout
- *   "started <container pid> <monitor pid>"  or  "failed <errno> <step>\t<message>".
+ * berth-shim <plan> [<report file>]: starts one container as the plan describes and reports on stdout
+ * (or in the report file, when the container inherits the shim's stdio)
+ *   "started <container pid> <monitor pid>", "created <pid> <monitor pid>" (waiting for SIGUSR1 to the
+ *   monitor before its execve)  or  "failed <errno> <step>\t<message>".
  * The foreground process forks a detached monitor, relays its report and exits; the monitor
  * clones the container, logs its output, records its exit status, then exits too.
  */
@@ -16,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,7 +29,7 @@
 
 struct child_args {
     const struct plan *plan;
-    int out_fd, err_fd, error_fd, sync_fd, sync_write_fd;
+    int in_fd, out_fd, err_fd, error_fd, sync_fd, start_fd;
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,8 +61,7 @@ static int child_main(void *arg)
     struct child_args *a = arg;
     struct failure f;
     memset(&f, 0, sizeof(f));
-    close(a->sync_write_fd); /* else the child would wait for its own EOF */
-    if (dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->err_fd, STDERR_FILENO) < 0) {
+    if (dup2(a->in_fd, STDIN_FILENO) < 0 || dup2(a->out_fd, STDOUT_FILENO) < 0 || dup2(a->err_fd, STDERR_FILENO) < 0) {
         f.err = errno;
         snprintf(f.step, sizeof(f.step), "stdio");
         snprintf(f.message, sizeof(f.message), "stdio: %s", strerror(errno));
@@ -65,7 +69,11 @@ static int child_main(void *arg)
             _exit(127);
         _exit(127);
     }
-    container_run(a->plan, a->error_fd, a->sync_fd, &f);
+    /* Nothing of the monitor's (log, signalfd, pipes, the caller's fds) stays open in the container; this also
+     * closes the sync pipe's write end, else the child would wait for its own EOF. */
+    int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, a->error_fd, a->sync_fd, a->start_fd };
+    close_fds_except(keep, sizeof(keep) / sizeof(keep[0]));
+    container_run(a->plan, a->error_fd, a->sync_fd, a->start_fd, &f);
 }
 
 /* Writes a user namespace id map of the child; a failure takes the waiting child down with it. */
@@ -84,12 +92,31 @@ static void write_id_map(pid_t pid, const char *file, const struct record *r, in
     close(fd);
 }
 
-static void write_exit_file(const char *path, int code)
+/* The cgroup's OOM kill count ("oom_kill N" in memory.events on v2, memory.oom_control on v1); 0 if unreadable. */
+static long long read_oom_kills(const char *path)
+{
+    char buf[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, "oom_kill ", 9) == 0)
+            return strtoll(line + 9, NULL, 10);
+    return 0;
+}
+
+/* "<code> <finish time> <oom kills during the run>" */
+static void write_exit_file(const char *path, int code, long long oom_kills)
 {
     char tmp[4096], now[64], line[128];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     format_time_now(now, sizeof(now));
-    int n = snprintf(line, sizeof(line), "%d %s\n", code, now);
+    int n = snprintf(line, sizeof(line), "%d %s %lld\n", code, now, oom_kills);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -99,6 +126,11 @@ static void write_exit_file(const char *path, int code)
         return;
     }
     close(fd);
+}
+
+static int exit_code(int status)
+{
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 static void drain(int log_fd, struct log_stream *s)
@@ -162,8 +194,35 @@ static int monitor_loop(pid_t child, int signal_fd, int log_fd, struct log_strea
                     }
                     log_flush_partial(log_fd, &streams[i]);
                 }
-                return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+                return exit_code(status);
             }
+        }
+    }
+}
+
+/* The monitor's fd for the container's stdio slot: the caller's own with stdio_inherit, else a fresh pipe end. */
+static int inherited_stdio(int fd, int report_fd)
+{
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        fail(report_fd, "inherit stdio");
+    return copy;
+}
+
+/* Blocks until SIGUSR1 (start) or the child's death; returns the child's wait status if it died first, else -1. */
+static int await_start(pid_t child, int signal_fd)
+{
+    for (;;) {
+        struct pollfd p = { .fd = signal_fd, .events = POLLIN };
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return 255 << 8;
+        struct signalfd_siginfo info;
+        while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+            if (info.ssi_signo == SIGUSR1)
+                return -1;
+            int status;
+            if (waitpid(child, &status, WNOHANG) == child)
+                return status;
         }
     }
 }
@@ -174,9 +233,17 @@ static void monitor(const struct plan *plan, int report_fd)
     const struct record *log_rec = plan_find(plan, "log");
     const struct record *exit_rec = plan_find(plan, "exit_file");
     const struct record *clone_rec = plan_find(plan, "clone_flags");
-    if (!log_rec || !exit_rec || log_rec->argc != 1 || exit_rec->argc != 1) {
+    const struct record *oom_rec = plan_find(plan, "oom_events");
+    int inherit = plan_find(plan, "stdio_inherit") != NULL, wait_start = plan_find(plan, "wait_start") != NULL;
+    if ((!inherit && (!log_rec || log_rec->argc != 1)) || !exit_rec || exit_rec->argc != 1) {
         errno = EINVAL;
         fail(report_fd, "plan");
+    }
+    int in_fd = -1, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    if (inherit) {
+        in_fd = inherited_stdio(STDIN_FILENO, report_fd);
+        out[1] = inherited_stdio(STDOUT_FILENO, report_fd);
+        err[1] = inherited_stdio(STDERR_FILENO, report_fd);
     }
     /* Detached from the caller's session and working directory, so it keeps no mount busy. */
     if (setsid() < 0 || chdir("/") < 0)
@@ -186,22 +253,26 @@ static void monitor(const struct plan *plan, int report_fd)
         fail(report_fd, "open /dev/null");
     if (null_fd > 2)
         close(null_fd);
+    if (!inherit)
+        in_fd = STDIN_FILENO;
 
-    int log_fd = open(log_rec->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (log_fd < 0)
+    int log_fd = -1;
+    if (!inherit && (log_fd = open(log_rec->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
         fail(report_fd, "open log");
 
     signal(SIGPIPE, SIG_IGN); /* a closed log must not kill the monitor */
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
-    int signal_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGCHLD);
+    sigaddset(&handled, SIGUSR1); /* "start" of a created container */
+    sigprocmask(SIG_BLOCK, &handled, NULL);
+    int signal_fd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signal_fd < 0)
         fail(report_fd, "signalfd");
 
-    int out[2], err[2], error_pipe[2], sync_pipe[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(error_pipe, O_CLOEXEC) || pipe2(sync_pipe, O_CLOEXEC))
+    int error_pipe[2], sync_pipe[2], start_pipe[2] = { -1, -1 };
+    if ((!inherit && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) || pipe2(error_pipe, O_CLOEXEC) ||
+        pipe2(sync_pipe, O_CLOEXEC) || (wait_start && pipe2(start_pipe, O_CLOEXEC)))
         fail(report_fd, "pipe");
 
     /* A pid namespace joined by setns applies to children only, so it is joined here, before clone. */
@@ -215,18 +286,41 @@ static void monitor(const struct plan *plan, int report_fd)
         close(fd);
     }
 
+    long long oom_kills_before = oom_rec ? read_oom_kills(oom_rec->argv[0]) : 0;
     int flags = clone_rec ? (int)arg_num(clone_rec, 0) : 0;
-    struct child_args args = { plan, out[1], err[1], error_pipe[1], sync_pipe[0], sync_pipe[1] };
+    struct child_args args = { plan, in_fd, out[1], err[1], error_pipe[1], sync_pipe[0], start_pipe[0] };
     char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
         fail(report_fd, "mmap");
     pid_t child = clone(child_main, stack + CHILD_STACK_SIZE, flags | SIGCHLD, &args);
     if (child < 0)
         fail(report_fd, "clone");
+    if (inherit)
+        close(in_fd);
     close(out[1]);
     close(err[1]);
     close(error_pipe[1]);
     close(sync_pipe[0]);
+    if (wait_start)
+        close(start_pipe[0]);
+
+    /* The monitor, still host root, moves the child into its cgroups: a child in a user namespace could not. */
+    for (int i = 0; i < plan->count; i++) {
+        const struct record *r = &plan->records[i];
+        if (strcmp(r->op, "join_cgroup") != 0)
+            continue;
+        char pid_text[16];
+        int len = snprintf(pid_text, sizeof(pid_text), "%d", child);
+        int fd = open(r->argv[0], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, pid_text, len) < 0) {
+            int err = errno;
+            kill(child, SIGKILL);
+            waitpid(child, NULL, 0);
+            errno = err;
+            fail(report_fd, "join cgroup");
+        }
+        close(fd);
+    }
 
     const struct record *uid_map = plan_find(plan, "uid_map"), *gid_map = plan_find(plan, "gid_map");
     if (uid_map)
@@ -235,47 +329,125 @@ static void monitor(const struct plan *plan, int report_fd)
         write_id_map(child, "gid_map", gid_map, report_fd);
     close(sync_pipe[1]); /* EOF tells the child its namespaces are ready */
 
+    /* The child's first message: a failure, "ready" (created, waiting for start), or EOF (exec'd). */
     struct failure f;
     ssize_t n;
     while ((n = read(error_pipe[0], &f, sizeof(f))) < 0 && errno == EINTR)
         ;
-    if (n > 0) {
+    int created = n > 0 && f.err == 0;
+    if (n > 0 && !created) {
         waitpid(child, NULL, 0);
         f.step[sizeof(f.step) - 1] = f.message[sizeof(f.message) - 1] = '\0';
         report(report_fd, "failed %d %s\t%s\n", f.err, f.step, f.message);
         _exit(1);
     }
-    close(error_pipe[0]);
-    report(report_fd, "started %d %d\n", child, getpid());
+    report(report_fd, "%s %d %d\n", created ? "created" : "started", child, getpid());
     close(report_fd);
 
+    if (created) {
+        int status = await_start(child, signal_fd);
+        if (status != -1) { /* killed before it was started */
+            write_exit_file(exit_rec->argv[0], exit_code(status), 0);
+            _exit(0);
+        }
+        if (write(start_pipe[1], "s", 1) < 0) {
+            /* the child is gone; its exit is reaped below */
+        }
+        close(start_pipe[1]);
+        /* An exec failure after start ends in the child's exit status (127); the message goes to its stderr log. */
+        while ((n = read(error_pipe[0], &f, sizeof(f))) < 0 && errno == EINTR)
+            ;
+        if (n > 0 && log_fd >= 0) {
+            struct log_stream failure_log = { .name = "stderr", .fd = -1 };
+            f.message[sizeof(f.message) - 1] = '\0';
+            log_consume(log_fd, &failure_log, f.message, strlen(f.message));
+            log_consume(log_fd, &failure_log, "\n", 1);
+        }
+    }
+    close(error_pipe[0]);
+
     struct log_stream streams[2] = { { .name = "stdout", .fd = out[0] }, { .name = "stderr", .fd = err[0] } };
-    int code = monitor_loop(child, signal_fd, log_fd, streams, 2);
-    close(log_fd);
-    write_exit_file(exit_rec->argv[0], code);
+    int code = monitor_loop(child, signal_fd, log_fd, streams, inherit ? 0 : 2);
+    if (log_fd >= 0)
+        close(log_fd);
+    long long oom_kills = oom_rec ? read_oom_kills(oom_rec->argv[0]) - oom_kills_before : 0;
+    write_exit_file(exit_rec->argv[0], code, oom_kills);
     _exit(0);
+}
+
+/*
+ * The CVE-2019-5736 class: a container process must not be able to write the shim binary through
+ * /proc/<shim pid>/exe. The shim therefore runs from a sealed memfd copy of itself: on first start it copies
+ * /proc/self/exe into a memfd, seals it against any change and re-executes it; the copy finds its seals and goes on.
+ */
+#define SHIM_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static FILE *report_out;
+
+static void run_from_sealed_copy(char **argv)
+{
+    int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (self < 0) {
+        fprintf(report_out, "failed %d seal\topen /proc/self/exe: %s\n", errno, strerror(errno));
+        exit(1);
+    }
+    int seals = fcntl(self, F_GET_SEALS);
+    if (seals >= 0 && (seals & SHIM_SEALS) == SHIM_SEALS) {
+        close(self);
+        return;
+    }
+    struct stat st;
+    int copy = memfd_create("berth-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (copy < 0 || fstat(self, &st) < 0) {
+        fprintf(report_out, "failed %d seal\tmemfd: %s\n", errno, strerror(errno));
+        exit(1);
+    }
+    for (off_t done = 0; done < st.st_size;) {
+        ssize_t n = sendfile(copy, self, NULL, st.st_size - done);
+        if (n <= 0) {
+            fprintf(report_out, "failed %d seal\tcopy the shim: %s\n", n < 0 ? errno : EIO, strerror(n < 0 ? errno : EIO));
+            exit(1);
+        }
+        done += n;
+    }
+    close(self);
+    if (fcntl(copy, F_ADD_SEALS, SHIM_SEALS) < 0) {
+        fprintf(report_out, "failed %d seal\tseal the shim: %s\n", errno, strerror(errno));
+        exit(1);
+    }
+    /* A static binary needs no path after exec, so the close-on-exec memfd may go with it. */
+    syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+    fprintf(report_out, "failed %d seal\texec the sealed shim: %s\n", errno, strerror(errno));
+    exit(1);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <plan>\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s <plan> [<report file>]\n", argv[0]);
         return 2;
     }
+    /* With a report file, stdout stays the caller's, for a container that inherits it. */
+    report_out = argc == 3 ? fopen(argv[2], "we") : stdout;
+    if (!report_out) {
+        fprintf(stderr, "berth-shim: open report file %s: %s\n", argv[2], strerror(errno));
+        return 1;
+    }
+    run_from_sealed_copy(argv);
     struct plan plan;
     if (plan_load(argv[1], &plan) < 0) {
-        printf("failed %d plan\tread plan %s: %s\n", errno, argv[1], strerror(errno));
+        fprintf(report_out, "failed %d plan\tread plan %s: %s\n", errno, argv[1], strerror(errno));
         return 1;
     }
     int report_pipe[2];
     if (pipe2(report_pipe, O_CLOEXEC) < 0) {
-        printf("failed %d pipe\tpipe: %s\n", errno, strerror(errno));
+        fprintf(report_out, "failed %d pipe\tpipe: %s\n", errno, strerror(errno));
         return 1;
     }
-    fflush(stdout);
+    fflush(report_out);
     pid_t pid = fork();
     if (pid < 0) {
-        printf("failed %d fork\tfork: %s\n", errno, strerror(errno));
+        fprintf(report_out, "failed %d fork\tfork: %s\n", errno, strerror(errno));
         return 1;
     }
     if (pid == 0) {
@@ -294,13 +466,13 @@ int main(int argc, char **argv)
         len += n;
     }
     if (len == 0) {
-        printf("failed 0 monitor\tmonitor exited without reporting\n");
+        fprintf(report_out, "failed 0 monitor\tmonitor exited without reporting\n");
         return 1;
     }
     line[len] = '\0';
-    fputs(line, stdout);
+    fputs(line, report_out);
     /* On failure the monitor has already exited: reap it so nothing is left behind. */
-    if (strncmp(line, "started ", 8) != 0) {
+    if (strncmp(line, "started ", 8) != 0 && strncmp(line, "created ", 8) != 0) {
         waitpid(pid, NULL, 0);
         return 1;
     }

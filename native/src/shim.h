@@ -30,8 +30,12 @@ struct failure {
     char message[1536];
 };
 
-/* Runs in the cloned child; only returns (having filled *f) on failure. */
-void container_run(const struct plan *plan, int error_fd, int sync_fd, struct failure *f) __attribute__((noreturn));
+/* Runs in the cloned child and never returns: execs the process or reports a failure and exits. start_fd, when
+ * not -1, is read for the start signal (the OCI create/start split) once everything but execve is done. */
+void container_run(const struct plan *plan, int error_fd, int sync_fd, int start_fd, struct failure *f) __attribute__((noreturn));
+
+/* Closes every fd but those listed (-1 entries are ignored). */
+void close_fds_except(const int *keep, int n);
 
 /* The log writer: docker json-file lines. */
 struct log_stream {

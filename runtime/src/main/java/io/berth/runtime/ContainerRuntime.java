@@ -7,7 +7,9 @@ import io.berth.linux.Errno;
 import io.berth.linux.LinuxException;
 import io.berth.linux.Syscalls;
 import io.berth.oci.runtime.Spec;
+import io.berth.oci.runtime.LinuxResources;
 import io.berth.runtime.cgroup.CgroupDriver;
+import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.runtime.cgroup.CgroupVersion;
 import io.berth.runtime.plan.PlanBuilder;
 
@@ -33,9 +35,11 @@ import java.util.stream.Stream;
  * exit). The shim's monitors outlive this object and the JVM; a new instance on the same state root finds
  * their containers again.
  */
-public final class ContainerRuntime {
+public final class ContainerRuntime implements AutoCloseable {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final String PLAN_FILE = "plan";
+    private static final String REPORT_FILE = "shim-report";
+    private static final int SIGUSR1 = 10;
 
     private record Running(String id, int pid, Instant startedAt, CompletableFuture<ExitStatus> exit)
             implements ContainerProcess {}
@@ -43,7 +47,8 @@ public final class ContainerRuntime {
     private final Path shimBinary;
     private final Path stateRoot;
     private final CgroupDriver cgroups;
-    private final ExitWatcher exitWatcher = ExitWatcher.SHARED;
+    private ExitWatcher exitWatcher; // started on first use: commands that never wait need no thread
+    private volatile LaunchTimings lastLaunch;
     private final Map<String, Running> known = new ConcurrentHashMap<>();
 
     public ContainerRuntime(Path shimBinary, Path stateRoot) {
@@ -57,12 +62,82 @@ public final class ContainerRuntime {
         }
     }
 
+    private synchronized ExitWatcher exitWatcher() {
+        if (exitWatcher == null) exitWatcher = new ExitWatcher();
+        return exitWatcher;
+    }
+
+    /** Stops watching for exits (futures not yet complete stay so); containers keep running. */
+    @Override
+    public synchronized void close() {
+        if (exitWatcher == null) return;
+        try {
+            exitWatcher.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("close the exit watcher", e);
+        }
+        exitWatcher = null;
+    }
+
+    /** Where the time of this runtime's last successful start went; null before the first. */
+    public LaunchTimings lastLaunchTimings() {
+        return lastLaunch;
+    }
+
     public CgroupVersion cgroupVersion() {
         return cgroups.version();
     }
 
     /** Starts the container and returns once its process has exec'd; on failure nothing is left behind. */
     public ContainerProcess start(String id, Spec spec, List<RootfsMount> rootfsMounts, Path jsonLogFile) throws StartFailure {
+        return launch(id, spec, rootfsMounts, jsonLogFile.toAbsolutePath(), false);
+    }
+
+    /**
+     * OCI create: sets the container up completely and leaves its process waiting just before execve until
+     * {@link #startCreated}. With {@code jsonLogFile} null the container inherits this JVM's stdin, stdout and
+     * stderr (a standalone runtime's caller owns them) instead of having its output logged.
+     */
+    public ContainerProcess create(String id, Spec spec, List<RootfsMount> rootfsMounts, Path jsonLogFile) throws StartFailure {
+        return launch(id, spec, rootfsMounts, jsonLogFile == null ? null : jsonLogFile.toAbsolutePath(), true);
+    }
+
+    /** Runs the container with this JVM's stdio (a standalone runtime's foreground run); returns once it has exec'd. */
+    public ContainerProcess startWithInheritedStdio(String id, Spec spec, List<RootfsMount> rootfsMounts) throws StartFailure {
+        return launch(id, spec, rootfsMounts, null, false);
+    }
+
+    /** OCI start: lets a created container's process exec. */
+    public void startCreated(String id) {
+        Path stateDir = stateDir(id);
+        if (status(id) != ContainerStatus.CREATED) throw new ConflictException("cannot start container " + id + ": it is not in the created state");
+        try {
+            ContainerState state = ContainerState.read(stateDir);
+            Syscalls.kill(state.monitorPid(), SIGUSR1);
+            state.started().write(stateDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("start container " + id, e);
+        }
+    }
+
+    /** Where a container is in the OCI lifecycle; empty when the runtime does not know it. */
+    public Optional<ContainerStatus> statusOf(String id) {
+        Optional<ContainerProcess> process = find(id);
+        if (process.isEmpty()) return Optional.empty();
+        if (process.get().exit().isDone()) return Optional.of(ContainerStatus.STOPPED);
+        try {
+            return Optional.of(ContainerState.read(stateDir(id)).awaitingStart() ? ContainerStatus.CREATED : ContainerStatus.RUNNING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("read state of container " + id, e);
+        }
+    }
+
+    private ContainerStatus status(String id) {
+        return statusOf(id).orElseThrow(() -> new NotFoundException("No such container: " + id));
+    }
+
+    private ContainerProcess launch(String id, Spec spec, List<RootfsMount> rootfsMounts, Path logFile, boolean waitForStart)
+            throws StartFailure {
         Path stateDir = stateDir(id);
         try {
             Files.createDirectory(stateDir);
@@ -72,22 +147,27 @@ public final class ContainerRuntime {
             throw new StartFailure("state", "create state directory " + stateDir + ": " + e.getMessage(), e);
         }
         String cgroupsPath = spec.linux() != null && spec.linux().cgroupsPath() != null ? spec.linux().cgroupsPath() : "berth/" + id;
-        Path logFile = jsonLogFile.toAbsolutePath();
-        boolean logExisted = Files.exists(logFile);
+        boolean inheritStdio = logFile == null;
+        boolean logExisted = inheritStdio || Files.exists(logFile);
         try {
+            long begin = System.nanoTime();
             List<Path> procs;
             try {
                 procs = cgroups.create(cgroupsPath, spec.linux() == null ? null : spec.linux().resources());
             } catch (IOException e) {
                 throw new StartFailure("cgroup", "create cgroup " + cgroupsPath + ": " + e.getMessage(), e);
             }
-            byte[] plan = new PlanBuilder(spec, rootfsMounts, procs, logFile,
-                    stateDir.resolve(ExitWatcher.EXIT_FILE)).cgroupHierarchies(cgroups.hierarchyMounts(cgroupsPath)).build().toBytes();
+            long cgroupDone = System.nanoTime();
+            byte[] plan = new PlanBuilder(spec, rootfsMounts, procs, logFile, stateDir.resolve(ExitWatcher.EXIT_FILE))
+                    .cgroupHierarchies(cgroups.hierarchyMounts(cgroupsPath)).oomEventsFile(cgroups.oomEventsFile(cgroupsPath))
+                    .inheritStdio(inheritStdio).waitForStart(waitForStart).build().toBytes();
             Files.write(stateDir.resolve(PLAN_FILE), plan);
-            ShimReport report = runShim(stateDir.resolve(PLAN_FILE));
+            long planDone = System.nanoTime();
+            ShimReport report = runShim(stateDir, inheritStdio);
+            lastLaunch = new LaunchTimings(cgroupDone - begin, planDone - cgroupDone, System.nanoTime() - planDone);
             Instant startedAt = Instant.now();
-            new ContainerState(report.pid(), report.monitorPid(), startedAt.toString(), cgroupsPath).write(stateDir);
-            Running running = new Running(id, report.pid(), startedAt, exitWatcher.watch(stateDir));
+            new ContainerState(report.pid(), report.monitorPid(), startedAt.toString(), cgroupsPath, waitForStart).write(stateDir);
+            Running running = new Running(id, report.pid(), startedAt, exitWatcher().watch(stateDir));
             known.put(id, running);
             return running;
         } catch (StartFailure | RuntimeException e) {
@@ -101,24 +181,30 @@ public final class ContainerRuntime {
 
     private record ShimReport(int pid, int monitorPid) {}
 
-    /** Runs the shim's foreground process, which exits as soon as the container has exec'd or failed. */
-    private ShimReport runShim(Path plan) throws StartFailure {
+    /**
+     * Runs the shim's foreground process, which exits as soon as the container has exec'd (or is created) or
+     * failed. A container that inherits stdio gets this JVM's; the shim then reports in a file.
+     */
+    private ShimReport runShim(Path stateDir, boolean inheritStdio) throws StartFailure {
+        Path plan = stateDir.resolve(PLAN_FILE), reportFile = stateDir.resolve(REPORT_FILE);
         java.lang.Process shim;
         String output;
         try {
-            shim = new ProcessBuilder(shimBinary.toString(), plan.toString()).redirectErrorStream(true).start();
-            output = new String(shim.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (inheritStdio) {
+                shim = new ProcessBuilder(shimBinary.toString(), plan.toString(), reportFile.toString()).inheritIO().start();
+                waitFor(shim);
+                output = Files.exists(reportFile) ? Files.readString(reportFile).strip() : "";
+                Files.deleteIfExists(reportFile);
+            } else {
+                shim = new ProcessBuilder(shimBinary.toString(), plan.toString()).redirectErrorStream(true).start();
+                output = new String(shim.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                waitFor(shim);
+            }
         } catch (IOException e) {
             throw new StartFailure("shim", "run " + shimBinary + ": " + e.getMessage(), e);
         }
-        try {
-            shim.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StartFailure("shim", "interrupted while starting the container", e);
-        }
         String[] words = output.split(" ", 3);
-        if (words.length == 3 && words[0].equals("started")) {
+        if (words.length == 3 && (words[0].equals("started") || words[0].equals("created"))) {
             return new ShimReport(Integer.parseInt(words[1]), Integer.parseInt(words[2]));
         }
         if (words.length == 3 && words[0].equals("failed")) {
@@ -134,6 +220,15 @@ public final class ContainerRuntime {
         throw new StartFailure("shim", StartFailure.Kind.OTHER, "berth-shim exited with " + shim.exitValue() + ": " + output);
     }
 
+    private static void waitFor(java.lang.Process shim) throws StartFailure {
+        try {
+            shim.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartFailure("shim", "interrupted while starting the container", e);
+        }
+    }
+
     /** A container started by this or an earlier runtime whose monitor is alive or whose exit was recorded. */
     public Optional<ContainerProcess> find(String id) {
         Running cached = known.get(id);
@@ -144,7 +239,7 @@ public final class ContainerRuntime {
             ExitStatus exited = ExitWatcher.readExit(stateDir);
             CompletableFuture<ExitStatus> exit;
             if (exited != null) exit = CompletableFuture.completedFuture(exited);
-            else if (monitorAlive(state.monitorPid(), stateDir)) exit = exitWatcher.watch(stateDir);
+            else if (monitorAlive(state.monitorPid(), stateDir)) exit = exitWatcher().watch(stateDir);
             else return Optional.empty();
             Running found = new Running(id, state.pid(), Instant.parse(state.startedAt()), exit);
             Running raced = known.putIfAbsent(id, found);
@@ -165,6 +260,123 @@ public final class ContainerRuntime {
         } catch (LinuxException e) {
             if (e.errno() == Errno.ESRCH) throw new NotFoundException("container " + id + " is not running");
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code process} in the running container {@code id} (its namespaces, cgroups and the seccomp filter of
+     * {@code containerSpec}) and returns once it has exec'd. Its output is logged to {@code jsonLogFile}, or with
+     * null goes to this JVM's stdio. State lives in {@code <state>/<id>/exec-<execId>/} until {@link #deleteExec}
+     * or the container's delete.
+     */
+    public ContainerProcess exec(String id, String execId, Spec containerSpec, io.berth.oci.runtime.Process process, Path jsonLogFile)
+            throws StartFailure {
+        ContainerProcess container = find(id).filter(p -> !p.exit().isDone())
+                .orElseThrow(() -> new ConflictException("cannot exec in container " + id + ": it is not running"));
+        Path execDir = execDir(id, execId);
+        try {
+            Files.createDirectory(execDir);
+        } catch (FileAlreadyExistsException e) {
+            throw new ConflictException("exec " + execId + " already exists in container " + id);
+        } catch (IOException e) {
+            throw new StartFailure("state", "create exec directory " + execDir + ": " + e.getMessage(), e);
+        }
+        try {
+            String cgroupsPath = ContainerState.read(stateDir(id)).cgroupsPath();
+            List<Path> procs = cgroups.hierarchyMounts(cgroupsPath).stream().map(h -> h.hostDirectory().resolve("cgroup.procs")).toList();
+            Path logFile = jsonLogFile == null ? null : jsonLogFile.toAbsolutePath();
+            Files.write(execDir.resolve(PLAN_FILE), PlanBuilder.execPlan(containerSpec, process, container.pid(), procs, logFile,
+                    execDir.resolve(ExitWatcher.EXIT_FILE)).toBytes());
+            ShimReport report = runShim(execDir, logFile == null);
+            return new Running(id + "/" + execId, report.pid(), Instant.now(), exitWatcher().watch(execDir));
+        } catch (StartFailure | RuntimeException e) {
+            discardExec(execDir, e);
+            throw e;
+        } catch (IOException e) {
+            discardExec(execDir, e);
+            throw new StartFailure("state", "exec in container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the state of an exec that has exited. */
+    public void deleteExec(String id, String execId) {
+        try {
+            deleteTree(execDir(id, execId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("delete exec " + execId + " of container " + id, e);
+        }
+    }
+
+    private Path execDir(String id, String execId) {
+        if (execId == null || !ID.matcher(execId).matches()) throw new InvalidArgumentException("invalid exec id: " + execId);
+        return stateDir(id).resolve("exec-" + execId);
+    }
+
+    private static void discardExec(Path execDir, Exception failure) {
+        try {
+            deleteTree(execDir);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Freezes every process of a running container (docker pause). */
+    public void pause(String id) {
+        freeze(id, true);
+    }
+
+    /** Thaws a paused container (docker unpause). */
+    public void resume(String id) {
+        freeze(id, false);
+    }
+
+    private void freeze(String id, boolean frozen) {
+        String cgroupsPath = runningCgroup(id, frozen ? "pause" : "resume");
+        try {
+            cgroups.freeze(cgroupsPath, frozen);
+        } catch (IOException e) {
+            throw new UncheckedIOException((frozen ? "pause" : "resume") + " container " + id, e);
+        }
+    }
+
+    /** Host pids of every process in the container's cgroup, pid 1 included. */
+    public List<Integer> processes(String id) {
+        String cgroupsPath = runningCgroup(id, "list processes of");
+        try {
+            return cgroups.processes(cgroupsPath);
+        } catch (IOException e) {
+            throw new UncheckedIOException("list processes of container " + id, e);
+        }
+    }
+
+    /** Memory, CPU and process counts of a running container, read from its cgroup now. */
+    public CgroupStats stats(String id) {
+        String cgroupsPath = runningCgroup(id, "read stats of");
+        try {
+            return cgroups.stats(cgroupsPath);
+        } catch (IOException e) {
+            throw new UncheckedIOException("read stats of container " + id, e);
+        }
+    }
+
+    /** Changes the limits of a running container; fields left null keep their value. */
+    public void update(String id, LinuxResources resources) {
+        String cgroupsPath = runningCgroup(id, "update");
+        try {
+            cgroups.update(cgroupsPath, resources);
+        } catch (IOException e) {
+            throw new InvalidArgumentException("cannot update container " + id + ": " + e.getMessage());
+        }
+    }
+
+    /** The cgroup of a running container, or ConflictException naming {@code operation}. */
+    private String runningCgroup(String id, String operation) {
+        ContainerProcess process = find(id).orElseThrow(() -> new NotFoundException("No such container: " + id));
+        if (process.exit().isDone()) throw new ConflictException("cannot " + operation + " container " + id + ": it is not running");
+        try {
+            return ContainerState.read(stateDir(id)).cgroupsPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("read state of container " + id, e);
         }
     }
 

@@ -17,11 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Completes exit futures when monitors write their exit files: one inotify watch per state directory and a
- * single thread for all containers of all runtime instances in this JVM.
+ * single thread for all containers of one runtime instance. Closing it ends that thread: a JVM exits only
+ * 300 ms after the last thread blocked in native code (the watch service's poller) has stopped, which a
+ * short-lived command must not pay.
  */
-final class ExitWatcher {
-    static final ExitWatcher SHARED = new ExitWatcher();
-
+final class ExitWatcher implements AutoCloseable {
     static final String EXIT_FILE = "exit";
 
     private record Watch(Path stateDir, CompletableFuture<ExitStatus> exit) {}
@@ -29,7 +29,7 @@ final class ExitWatcher {
     private final WatchService service;
     private final Map<WatchKey, Watch> watches = new ConcurrentHashMap<>();
 
-    private ExitWatcher() {
+    ExitWatcher() {
         try {
             service = FileSystems.getDefault().newWatchService();
         } catch (IOException e) {
@@ -60,7 +60,14 @@ final class ExitWatcher {
         } catch (NoSuchFileException e) {
             return null;
         }
-        return new ExitStatus(Integer.parseInt(fields[0]), Instant.parse(fields[1]));
+        // "<code> <finish time> <oom kills during the run>"; the third field is absent in Step 1 exit files.
+        boolean oomKilled = fields.length > 2 && Long.parseLong(fields[2]) > 0;
+        return new ExitStatus(Integer.parseInt(fields[0]), Instant.parse(fields[1]), oomKilled);
+    }
+
+    @Override
+    public void close() throws IOException {
+        service.close();
     }
 
     private void run() {

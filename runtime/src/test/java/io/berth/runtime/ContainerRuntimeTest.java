@@ -20,11 +20,9 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -47,18 +45,7 @@ class ContainerRuntimeTest {
 
     @BeforeAll
     static void buildBusyboxRootfs() throws Exception {
-        // an image's root directory is world-readable; temp directories are not
-        busybox = Files.createTempDirectory("berth-busybox", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Files.createDirectories(busybox.resolve("bin"));
-        Files.copy(Path.of("/bin/busybox"), busybox.resolve("bin/busybox"));
-        java.lang.Process list = new ProcessBuilder("/bin/busybox", "--list-full").start();
-        for (String applet : new String(list.getInputStream().readAllBytes()).split("\n")) {
-            Path link = busybox.resolve(applet);
-            if (applet.isBlank() || Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
-            Files.createDirectories(link.getParent());
-            Files.createSymbolicLink(link, Path.of("/bin/busybox"));
-        }
-        for (String dir : List.of("proc", "sys", "dev", "etc", "tmp")) Files.createDirectories(busybox.resolve(dir));
+        busybox = BusyboxRootfs.create();
     }
 
     @AfterAll
@@ -84,6 +71,7 @@ class ContainerRuntimeTest {
             }
             if (Files.exists(stateRoot.resolve(id))) runtime.delete(id);
         }
+        runtime.close();
         deleteTree(work);
     }
 
@@ -435,9 +423,6 @@ class ContainerRuntimeTest {
     }
 
     private static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        BusyboxRootfs.deleteTree(dir);
     }
 }

@@ -23,6 +23,20 @@ public sealed interface CgroupDriver permits CgroupV1Driver, CgroupV2Driver {
     /** The hierarchies to show a container whose cgroup is {@code path}. */
     List<HierarchyMount> hierarchyMounts(String path);
 
+    /** Applies the limits that are set in {@code resources} to an existing cgroup (docker update). */
+    void update(String path, LinuxResources resources) throws IOException;
+
+    /** Freezes (true) or thaws every process of the cgroup; returns once the kernel reports the new state. */
+    void freeze(String path, boolean frozen) throws IOException;
+
+    /** Host pids of the processes in the cgroup. */
+    List<Integer> processes(String path) throws IOException;
+
+    CgroupStats stats(String path) throws IOException;
+
+    /** The file whose "oom_kill N" line counts the OOM kills in the cgroup (the shim's monitor reads it around the run). */
+    Path oomEventsFile(String path);
+
     /** Removes the cgroup; a cgroup that does not exist is not an error. */
     void remove(String path) throws IOException;
 
@@ -62,5 +76,49 @@ public sealed interface CgroupDriver permits CgroupV1Driver, CgroupV2Driver {
 
     static void write(Path file, String value) throws IOException {
         Files.writeString(file, value);
+    }
+
+    static List<Integer> readPids(Path procsFile) throws IOException {
+        return Files.readAllLines(procsFile).stream().filter(line -> !line.isBlank()).map(Integer::valueOf).toList();
+    }
+
+    /** A number from a cgroup file; "max" and v1's "unlimited" (LONG_MAX rounded down to a page) are UNLIMITED. */
+    static long readLimit(Path file) throws IOException {
+        String value = Files.readString(file).strip();
+        if (value.equals("max")) return CgroupStats.UNLIMITED;
+        long number = Long.parseLong(value);
+        return number >= Long.MAX_VALUE - 4096 * 1024L ? CgroupStats.UNLIMITED : number;
+    }
+
+    static long readNumber(Path file) throws IOException {
+        return Long.parseLong(Files.readString(file).strip());
+    }
+
+    /** The value of {@code key} in a flat-keyed cgroup file ("usage_usec 123"), 0 when absent. */
+    static long readKey(Path file, String key) throws IOException {
+        for (String line : Files.readAllLines(file)) {
+            String[] kv = line.split(" ");
+            if (kv.length == 2 && kv[0].equals(key)) return Long.parseLong(kv[1]);
+        }
+        return 0;
+    }
+
+    /** Polls {@code done} while the kernel finishes a state change (freezing waits for every task to stop). */
+    static void awaitState(String what, IoCondition done) throws IOException {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            if (done.holds()) return;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + what, e);
+            }
+        }
+        throw new IOException("timed out waiting for " + what);
+    }
+
+    @FunctionalInterface
+    interface IoCondition {
+        boolean holds() throws IOException;
     }
 }

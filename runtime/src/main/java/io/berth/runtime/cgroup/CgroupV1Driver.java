@@ -69,15 +69,28 @@ public final class CgroupV1Driver implements CgroupDriver {
         }
     }
 
+    @Override
+    public void update(String path, LinuxResources resources) throws IOException {
+        applyLimits(path, resources);
+    }
+
     private void applyLimits(String path, LinuxResources r) throws IOException {
         if (r.memory() != null) {
             Path dir = dir("memory", path);
             var m = r.memory();
-            if (m.limit() != null) write(dir.resolve("memory.limit_in_bytes"), m.limit().toString());
+            // memsw (memory plus swap, like the spec's swap; only with swap accounting) may never be below the memory
+            // limit: when it grows it is written first, when it shrinks last.
+            Path memsw = dir.resolve("memory.memsw.limit_in_bytes");
+            Path limit = dir.resolve("memory.limit_in_bytes");
+            if (m.swap() != null && Files.exists(memsw)) {
+                boolean grows = m.swap() < 0 || m.swap() >= CgroupDriver.readLimit(memsw);
+                if (grows) write(memsw, m.swap().toString());
+                if (m.limit() != null) write(limit, m.limit().toString());
+                if (!grows) write(memsw, m.swap().toString());
+            } else if (m.limit() != null) {
+                write(limit, m.limit().toString());
+            }
             if (m.reservation() != null) write(dir.resolve("memory.soft_limit_in_bytes"), m.reservation().toString());
-            // memsw exists only with swap accounting; it counts memory plus swap, as the spec's swap does.
-            if (m.swap() != null && Files.exists(dir.resolve("memory.memsw.limit_in_bytes")))
-                write(dir.resolve("memory.memsw.limit_in_bytes"), m.swap().toString());
             if (m.swappiness() != null) write(dir.resolve("memory.swappiness"), m.swappiness().toString());
             if (Boolean.TRUE.equals(m.disableOOMKiller())) write(dir.resolve("memory.oom_control"), "1");
         }
@@ -104,11 +117,25 @@ public final class CgroupV1Driver implements CgroupDriver {
         }
         if (r.devices() != null) {
             Path devices = dir("devices", path);
-            for (LinuxResources.DeviceRule rule : r.devices()) {
+            List<LinuxResources.DeviceRule> rules = new ArrayList<>(r.devices());
+            rules.addAll(ALWAYS_ALLOWED_DEVICES);
+            for (LinuxResources.DeviceRule rule : rules) {
                 write(devices.resolve(rule.allow() ? "devices.allow" : "devices.deny"), deviceRule(rule));
             }
         }
     }
+
+    /**
+     * Appended to the spec's device rules, as runc does: the devices every container gets (null, zero, full, tty,
+     * random, urandom), its console and ptys, and mknod of any node (using one still needs a rule).
+     */
+    static final List<LinuxResources.DeviceRule> ALWAYS_ALLOWED_DEVICES = List.of(
+            new LinuxResources.DeviceRule(true, "c", null, null, "m"), new LinuxResources.DeviceRule(true, "b", null, null, "m"),
+            new LinuxResources.DeviceRule(true, "c", 1L, 3L, "rwm"), new LinuxResources.DeviceRule(true, "c", 1L, 5L, "rwm"),
+            new LinuxResources.DeviceRule(true, "c", 1L, 7L, "rwm"), new LinuxResources.DeviceRule(true, "c", 1L, 8L, "rwm"),
+            new LinuxResources.DeviceRule(true, "c", 1L, 9L, "rwm"), new LinuxResources.DeviceRule(true, "c", 5L, 0L, "rwm"),
+            new LinuxResources.DeviceRule(true, "c", 5L, 1L, "rwm"), new LinuxResources.DeviceRule(true, "c", 5L, 2L, "rwm"),
+            new LinuxResources.DeviceRule(true, "c", 136L, null, "rwm"));
 
     /** "c 1:3 rwm"; absent numbers are wildcards. */
     static String deviceRule(LinuxResources.DeviceRule rule) {
@@ -136,6 +163,36 @@ public final class CgroupV1Driver implements CgroupDriver {
                 .map(e -> new HierarchyMount(e.getKey().getFileName().toString(), "cgroup",
                         String.join(",", e.getValue().stream().sorted().toList()), e.getKey().resolve(CgroupDriver.relative(path))))
                 .toList();
+    }
+
+    @Override
+    public void freeze(String path, boolean frozen) throws IOException {
+        Path state = dir("freezer", path).resolve("freezer.state");
+        String wanted = frozen ? "FROZEN" : "THAWED";
+        write(state, wanted);
+        // FREEZING until every task has stopped
+        CgroupDriver.awaitState("freezer.state " + wanted, () -> Files.readString(state).strip().equals(wanted));
+    }
+
+    @Override
+    public List<Integer> processes(String path) throws IOException {
+        return CgroupDriver.readPids(dir(hierarchies.containsKey("pids") ? "pids" : "memory", path).resolve("cgroup.procs"));
+    }
+
+    @Override
+    public CgroupStats stats(String path) throws IOException {
+        Path memory = dir("memory", path), pids = dir("pids", path);
+        return new CgroupStats(CgroupDriver.readNumber(memory.resolve("memory.usage_in_bytes")),
+                CgroupDriver.readLimit(memory.resolve("memory.limit_in_bytes")),
+                CgroupDriver.readNumber(dir("cpuacct", path).resolve("cpuacct.usage")),
+                CgroupDriver.readNumber(pids.resolve("pids.current")), CgroupDriver.readLimit(pids.resolve("pids.max")),
+                java.time.Instant.now());
+    }
+
+    @Override
+    public Path oomEventsFile(String path) {
+        Path memory = hierarchies.get("memory");
+        return memory == null ? null : memory.resolve(CgroupDriver.relative(path)).resolve("memory.oom_control");
     }
 
     @Override

@@ -51,6 +51,38 @@ public final class CgroupV2Driver implements CgroupDriver {
         if (!missing.isEmpty()) write(parent.resolve("cgroup.subtree_control"), missing);
     }
 
+    @Override
+    public void update(String path, LinuxResources resources) throws IOException {
+        applyLimits(root.resolve(CgroupDriver.relative(path)), resources);
+    }
+
+    @Override
+    public void freeze(String path, boolean frozen) throws IOException {
+        Path dir = root.resolve(CgroupDriver.relative(path));
+        write(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
+        long wanted = frozen ? 1 : 0;
+        CgroupDriver.awaitState("cgroup.freeze " + wanted, () -> CgroupDriver.readKey(dir.resolve("cgroup.events"), "frozen") == wanted);
+    }
+
+    @Override
+    public List<Integer> processes(String path) throws IOException {
+        return CgroupDriver.readPids(root.resolve(CgroupDriver.relative(path)).resolve("cgroup.procs"));
+    }
+
+    @Override
+    public CgroupStats stats(String path) throws IOException {
+        Path dir = root.resolve(CgroupDriver.relative(path));
+        return new CgroupStats(CgroupDriver.readNumber(dir.resolve("memory.current")), CgroupDriver.readLimit(dir.resolve("memory.max")),
+                CgroupDriver.readKey(dir.resolve("cpu.stat"), "usage_usec") * 1000,
+                CgroupDriver.readNumber(dir.resolve("pids.current")), CgroupDriver.readLimit(dir.resolve("pids.max")),
+                java.time.Instant.now());
+    }
+
+    @Override
+    public Path oomEventsFile(String path) {
+        return root.resolve(CgroupDriver.relative(path)).resolve("memory.events");
+    }
+
     private static void applyLimits(Path dir, LinuxResources r) throws IOException {
         if (r.memory() != null) {
             var m = r.memory();

@@ -43,6 +43,12 @@ public final class PlanBuilder {
     private final Path logFile;
     private final Path exitFile;
     private List<HierarchyMount> cgroupHierarchies = List.of();
+    private Path oomEventsFile;
+    private boolean inheritStdio;
+    private boolean waitForStart;
+
+    /** The annotation that asks for a minimal init as pid 1 (docker run --init). */
+    public static final String INIT_ANNOTATION = "io.berth.init";
 
     public PlanBuilder(Spec spec, List<RootfsMount> rootfsMounts, List<Path> cgroupProcsFiles, Path logFile, Path exitFile) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -58,6 +64,24 @@ public final class PlanBuilder {
         return this;
     }
 
+    /** The cgroup file counting OOM kills; the monitor compares its count before and after the run. */
+    public PlanBuilder oomEventsFile(Path file) {
+        this.oomEventsFile = file;
+        return this;
+    }
+
+    /** The container gets the shim's stdin, stdout and stderr instead of logged pipes (a standalone runtime's run). */
+    public PlanBuilder inheritStdio(boolean inherit) {
+        this.inheritStdio = inherit;
+        return this;
+    }
+
+    /** The container stops before execve until its monitor gets SIGUSR1 (OCI create, then start). */
+    public PlanBuilder waitForStart(boolean wait) {
+        this.waitForStart = wait;
+        return this;
+    }
+
     public Plan build() {
         Process process = require(spec.process(), "process");
         if (process.args() == null || process.args().isEmpty()) throw new InvalidArgumentException("spec: process.args is empty");
@@ -68,7 +92,14 @@ public final class PlanBuilder {
         List<Linux.Namespace> namespaces = linux.namespaces() == null ? List.of() : linux.namespaces();
 
         Plan plan = new Plan();
-        plan.add("log", logFile).add("exit_file", exitFile);
+        if (inheritStdio) plan.add("stdio_inherit");
+        else plan.add("log", logFile);
+        plan.add("exit_file", exitFile);
+        if (oomEventsFile != null) plan.add("oom_events", oomEventsFile);
+        if (waitForStart) plan.add("wait_start");
+        if (spec.annotations() != null && "true".equals(spec.annotations().get(INIT_ANNOTATION))) plan.add("init");
+        // mount targets beneath it are resolved inside it, never through the container's symlinks
+        plan.add("root", rootfs);
         namespaceRecords(plan, namespaces, linux);
         cgroupProcsFiles.forEach(procs -> plan.add("join_cgroup", procs));
         if (createsNamespace(namespaces, "cgroup")) plan.add("unshare", CLONE_NEWCGROUP);
@@ -80,7 +111,10 @@ public final class PlanBuilder {
         for (Mount m : spec.mounts() == null ? List.<Mount>of() : spec.mounts()) {
             MountOptions options = MountOptions.parse(m.options());
             if ("cgroup".equals(m.type())) {
-                cgroupMounts(plan, inside(rootfs, m.destination()), m.destination(), options, createsNamespace(namespaces, "cgroup"));
+                // v1 hierarchies cannot be mounted from a user namespace; their directories are bound instead
+                boolean unified = cgroupHierarchies.size() == 1 && cgroupHierarchies.getFirst().name().isEmpty();
+                cgroupMounts(plan, inside(rootfs, m.destination()), m.destination(), options,
+                        createsNamespace(namespaces, "cgroup") && (unified || !createsNamespace(namespaces, "user")));
                 continue;
             }
             String fstype = m.type() == null || m.type().equals("bind") ? "" : m.type();
@@ -88,7 +122,7 @@ public final class PlanBuilder {
                     fstype, options.flags(), options.data(), "", options.propagation());
             devIsTmpfs |= m.destination().equals("/dev") && "tmpfs".equals(m.type());
         }
-        for (Linux.Device device : linux.devices() == null ? List.<Linux.Device>of() : linux.devices()) {
+        for (Linux.Device device : withDefaultDevices(linux.devices())) {
             int mode = (device.fileMode() == null ? 0666 : device.fileMode()) | deviceType(device.type());
             plan.add("mknod", inside(rootfs, device.path()), mode, nullToZero(device.major()), nullToZero(device.minor()),
                     nullToZero(device.uid()), nullToZero(device.gid()), device.path());
@@ -113,12 +147,19 @@ public final class PlanBuilder {
         if (spec.domainname() != null && createsNamespace(namespaces, "uts")) plan.add("domainname", spec.domainname());
         if (createsNamespace(namespaces, "network")) plan.add("loopback");
         if (spec.root().readonly() != null && spec.root().readonly()) plan.add("remount", "/", MS_RDONLY);
+        processRecords(plan, process, linux.seccomp(), cwd);
+        return plan;
+    }
+
+    /** From the process's umask to its execve: the part of a plan a container's first process and an exec share. */
+    private static void processRecords(Plan plan, Process process, io.berth.oci.runtime.Seccomp seccompSpec, String cwd) {
+        if (process.args() == null || process.args().isEmpty()) throw new InvalidArgumentException("spec: process.args is empty");
         if (process.user() != null && process.user().umask() != null) plan.add("umask", "0" + Integer.toOctalString(process.user().umask()));
         if (process.oomScoreAdj() != null) plan.add("oom_score_adj", process.oomScoreAdj());
         forEach(process.rlimits(), limit -> plan.add("rlimit", rlimit(limit.type()), Long.toUnsignedString(limit.soft()),
                 Long.toUnsignedString(limit.hard())));
-        String seccomp = linux.seccomp() == null ? null
-                : HexFormat.of().formatHex(SeccompCompiler.compile(SeccompFilters.fromSpec(linux.seccomp())).toBytes());
+        String seccomp = seccompSpec == null ? null
+                : HexFormat.of().formatHex(SeccompCompiler.compile(SeccompFilters.fromSpec(seccompSpec)).toBytes());
         boolean noNewPrivileges = Boolean.TRUE.equals(process.noNewPrivileges());
         // Without no_new_privs, installing a filter takes CAP_SYS_ADMIN, so it goes in before capabilities
         // are dropped; with it, as late as possible, so the filter judges only the container's own calls.
@@ -129,6 +170,34 @@ public final class PlanBuilder {
         plan.add("env", process.env() == null ? List.of() : process.env());
         if (seccomp != null && noNewPrivileges) plan.add("seccomp", seccomp);
         plan.add("exec", process.args());
+    }
+
+    /** The namespaces an exec joins, in the order setns needs: the user namespace first (it grants the rights), mount last. */
+    private static final List<String> EXEC_NAMESPACE_ORDER = List.of("user", "ipc", "uts", "network", "cgroup", "mount");
+    private static final Map<String, String> PROC_NS_NAMES = Map.of("user", "user", "ipc", "ipc", "uts", "uts", "network", "net",
+            "cgroup", "cgroup", "mount", "mnt", "pid", "pid");
+
+    /**
+     * A plan that runs {@code process} inside the running container whose pid 1 is {@code containerPid}: it joins the
+     * namespaces the container has of its own (as /proc/&lt;pid&gt;/ns links), its cgroups and its seccomp filter; stdio is
+     * the caller's ({@code logFile} null) or logged.
+     */
+    public static Plan execPlan(Spec container, Process process, int containerPid, List<Path> cgroupProcsFiles, Path logFile, Path exitFile) {
+        Linux linux = container.linux();
+        List<Linux.Namespace> namespaces = linux == null || linux.namespaces() == null ? List.of() : linux.namespaces();
+        Plan plan = new Plan();
+        if (logFile == null) plan.add("stdio_inherit");
+        else plan.add("log", logFile);
+        plan.add("exit_file", exitFile);
+        if (namespaces.stream().anyMatch(ns -> ns.type().equals("pid")))
+            plan.add("pid_ns", "/proc/" + containerPid + "/ns/pid");
+        plan.add("clone_flags", 0);
+        cgroupProcsFiles.forEach(procs -> plan.add("join_cgroup", procs));
+        for (String type : EXEC_NAMESPACE_ORDER) {
+            if (namespaces.stream().anyMatch(ns -> ns.type().equals(type)))
+                plan.add("join_ns", "/proc/" + containerPid + "/ns/" + PROC_NS_NAMES.get(type), NAMESPACES.get(type));
+        }
+        processRecords(plan, process, linux == null ? null : linux.seccomp(), process.cwd() == null ? "/" : process.cwd());
         return plan;
     }
 
@@ -245,6 +314,18 @@ public final class PlanBuilder {
         int resource = RLIMITS.indexOf(type);
         if (resource < 0) throw new InvalidArgumentException("spec: unknown rlimit " + type);
         return resource;
+    }
+
+    /** The devices the OCI spec says every container has, unless the spec lists them itself. */
+    private static final List<Linux.Device> DEFAULT_DEVICES = List.of(
+            new Linux.Device("/dev/null", "c", 1L, 3L, 0666, 0L, 0L), new Linux.Device("/dev/zero", "c", 1L, 5L, 0666, 0L, 0L),
+            new Linux.Device("/dev/full", "c", 1L, 7L, 0666, 0L, 0L), new Linux.Device("/dev/random", "c", 1L, 8L, 0666, 0L, 0L),
+            new Linux.Device("/dev/urandom", "c", 1L, 9L, 0666, 0L, 0L), new Linux.Device("/dev/tty", "c", 5L, 0L, 0666, 0L, 0L));
+
+    private static List<Linux.Device> withDefaultDevices(List<Linux.Device> devices) {
+        List<Linux.Device> all = new ArrayList<>(devices == null ? List.of() : devices);
+        DEFAULT_DEVICES.stream().filter(d -> all.stream().noneMatch(listed -> listed.path().equals(d.path()))).forEach(all::add);
+        return all;
     }
 
     private static int deviceType(String type) {

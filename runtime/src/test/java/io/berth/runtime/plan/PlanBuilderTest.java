@@ -51,7 +51,7 @@ class PlanBuilderTest {
     @Test
     void ordersSetupLikeTheKernelNeedsIt() {
         List<String> ops = build(defaultSpec(), List.of()).records().stream().map(Plan.Record::op).distinct().toList();
-        List<String> expected = List.of("log", "exit_file", "clone_flags", "join_cgroup", "unshare", "propagation", "mount",
+        List<String> expected = List.of("log", "exit_file", "root", "clone_flags", "join_cgroup", "unshare", "propagation", "mount",
                 "mknod", "symlink", "pivot_root", "mkdir", "mask", "readonly", "hostname", "loopback", "bounding", "user", "caps",
                 "cwd", "env", "exec");
         assertEquals(expected, ops);
@@ -76,11 +76,12 @@ class PlanBuilderTest {
     @Test
     void unsharesTheCgroupNamespaceOnlyAfterJoiningTheCgroup() {
         List<Plan.Record> records = build(defaultSpec(), List.of()).records();
-        long cloneFlags = Long.parseLong(records.get(2).args().getFirst());
+        int clone = records.indexOf(build(defaultSpec(), List.of()).records("clone_flags").getFirst());
+        long cloneFlags = Long.parseLong(records.get(clone).args().getFirst());
         assertEquals(LinuxFlags.CLONE_NEWNS | LinuxFlags.CLONE_NEWNET | LinuxFlags.CLONE_NEWUTS | LinuxFlags.CLONE_NEWPID
                 | LinuxFlags.CLONE_NEWIPC, cloneFlags);
-        assertEquals("join_cgroup", records.get(3).op());
-        assertEquals(new Plan.Record("unshare", List.of(Long.toString(LinuxFlags.CLONE_NEWCGROUP))), records.get(4));
+        assertEquals("join_cgroup", records.get(clone + 1).op());
+        assertEquals(new Plan.Record("unshare", List.of(Long.toString(LinuxFlags.CLONE_NEWCGROUP))), records.get(clone + 2));
     }
 
     @Test

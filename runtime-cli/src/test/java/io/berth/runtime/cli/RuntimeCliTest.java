@@ -1,0 +1,154 @@
+package io.berth.runtime.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.berth.runtime.cli.Bundles.berthRuntime;
+import static io.berth.runtime.cli.Bundles.check;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** bin/berth-runtime with runc's command line, as root on the real kernel. */
+@Timeout(120)
+class RuntimeCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private Path work, root;
+    private final List<String> ids = new ArrayList<>();
+
+    @BeforeEach
+    void createWorkDirectory() throws Exception {
+        work = Files.createTempDirectory("berth-runtime-cli-test");
+        root = work.resolve("state");
+    }
+
+    @AfterEach
+    void deleteContainers() throws Exception {
+        for (String id : ids) Bundles.run(work, berthRuntime(root, "delete", "--force", id));
+        Bundles.deleteTree(work);
+    }
+
+    private String id() {
+        ids.add("cli" + Long.toHexString(System.nanoTime()));
+        return ids.getLast();
+    }
+
+    private Bundles.Result berth(Path bundle, String... args) throws Exception {
+        return Bundles.run(bundle, berthRuntime(root, args));
+    }
+
+    private JsonNode state(Path bundle, String id) throws Exception {
+        return JSON.readTree(check(berth(bundle, "state", id)).stdout());
+    }
+
+    @Test
+    void runPrintsTheContainersOutputAndExitsWithItsStatus() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "echo out; echo err >&2; exit 3", "");
+        String id = id();
+        Bundles.Result result = berth(bundle, "run", id);
+        assertEquals(new Bundles.Result(3, "out\n", "err\n"), result);
+        assertEquals(1, berth(bundle, "state", id).exitCode(), "run deletes the container it waited for");
+    }
+
+    @Test
+    void createStopsBeforeTheProcessRunsAndStartReleasesIt() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "echo ran > /ran; sleep 30", "s['root']['readonly'] = False");
+        String id = id();
+        Path pidFile = work.resolve("pid");
+        check(berth(bundle, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id));
+        JsonNode created = state(bundle, id);
+        assertEquals("created", created.get("status").asText());
+        assertEquals(Files.readString(pidFile), created.get("pid").asText());
+        assertEquals(bundle.toString(), created.get("bundle").asText());
+        Thread.sleep(200);
+        assertFalse(Files.exists(bundle.resolve("rootfs/ran")), "nothing ran before start");
+
+        check(berth(bundle, "start", id));
+        for (int i = 0; i < 500 && !Files.exists(bundle.resolve("rootfs/ran")); i++) Thread.sleep(10);
+        assertTrue(Files.exists(bundle.resolve("rootfs/ran")));
+        assertEquals("running", state(bundle, id).get("status").asText());
+        assertEquals(1, berth(bundle, "start", id).exitCode(), "a running container cannot be started again");
+        assertEquals(1, berth(bundle, "delete", id).exitCode(), "a running container is deleted only with --force");
+
+        check(berth(bundle, "kill", id, "KILL"));
+        for (int i = 0; i < 500 && !state(bundle, id).get("status").asText().equals("stopped"); i++) Thread.sleep(10);
+        assertEquals("stopped", state(bundle, id).get("status").asText());
+        check(berth(bundle, "delete", id));
+        assertEquals(1, berth(bundle, "state", id).exitCode());
+    }
+
+    @Test
+    void psListsEveryProcessAndKillAllSignalsThemAll() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "sleep 30 & sleep 30 & wait", "");
+        String id = id();
+        check(berth(bundle, "run", "-d", id));
+        JsonNode pids = JSON.readTree("[]");
+        for (int i = 0; i < 500 && pids.size() < 3; i++) pids = JSON.readTree(check(berth(bundle, "ps", "--format", "json", id)).stdout());
+        assertEquals(3, pids.size(), pids.toString());
+        check(berth(bundle, "kill", "--all", id, "9"));
+        for (int i = 0; i < 500 && !state(bundle, id).get("status").asText().equals("stopped"); i++) Thread.sleep(10);
+        assertEquals("stopped", state(bundle, id).get("status").asText());
+    }
+
+    @Test
+    void badInputIsRefusedWithAMessageAndLeavesNothingBehind() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "true", "s['process']['args'] = ['/no/such/command']");
+        String id = id();
+        Bundles.Result missing = berth(bundle, "run", id);
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.stderr().contains("/no/such/command"), missing.stderr());
+        assertFalse(Files.exists(root.resolve(id)), "no state left");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/pids/berth", id)), "no cgroup left");
+        assertTrue(berth(bundle, "kill", "nope", "NOSUCHSIGNAL").stderr().contains("unknown signal"));
+        assertTrue(berth(bundle, "state", "nope").stderr().contains("does not exist"));
+        Files.writeString(bundle.resolve("config.json"), "{ not json");
+        assertTrue(berth(bundle, "create", id).stderr().contains("malformed config.json"));
+    }
+    @Test
+    void execRunsAProcessInsideTheRunningContainer() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "echo inside > /marker; sleep 30", "s['root']['readonly'] = False\ns['hostname'] = 'execd'");
+        String id = id();
+        check(berth(bundle, "run", "-d", id));
+        for (int i = 0; i < 500 && !Files.exists(bundle.resolve("rootfs/marker")); i++) Thread.sleep(10);
+        Bundles.Result result = berth(bundle, "exec", "-e", "GREETING=hi", id, "sh", "-c",
+                "hostname; cat /marker; echo $GREETING; grep -c . /proc/1/cmdline; exit 4");
+        assertEquals(new Bundles.Result(4, "execd\ninside\nhi\n1\n", ""), result,
+                "its hostname, its root, pid 1 visible: the container's namespaces");
+        JsonNode pids = JSON.readTree(check(berth(bundle, "ps", "--format", "json", id)).stdout());
+        assertEquals(1, pids.size(), "the exec'd process has gone: " + pids);
+
+        Path process = work.resolve("process.json");
+        Files.writeString(process, "{\"args\": [\"sh\", \"-c\", \"pwd; id -u\"], \"cwd\": \"/bin\", \"user\": {\"uid\": 1000, \"gid\": 1000},"
+                + " \"env\": [\"PATH=/bin\"]}");
+        assertEquals(new Bundles.Result(0, "/bin\n1000\n", ""), berth(bundle, "exec", "--process", process.toString(), id));
+    }
+    @Test
+    void aForegroundRunForwardsSignalsToTheContainer() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "trap 'echo got-term; exit 5' TERM; echo ready; while :; do sleep 0.05; done", "");
+        String id = id();
+        Path out = work.resolve("run.out");
+        java.lang.Process run = new ProcessBuilder(berthRuntime(root, "run", id)).directory(bundle.toFile())
+                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        for (int i = 0; i < 1000 && !(Files.exists(out) && Files.readString(out).contains("ready")); i++) Thread.sleep(10);
+        run.toHandle().destroy(); // SIGTERM to berth-runtime itself
+        assertTrue(run.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(5, run.exitValue(), Files.readString(out));
+        assertEquals("ready\ngot-term\n", Files.readString(out));
+    }
+
+    @Test
+    void aCreatedContainerIsDeletedWithoutForce() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "true", "");
+        String id = id();
+        check(berth(bundle, "create", id));
+        check(berth(bundle, "delete", id));
+        assertEquals(1, berth(bundle, "state", id).exitCode());
+    }
+}
