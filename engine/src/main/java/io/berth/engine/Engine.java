@@ -9,11 +9,16 @@ import io.berth.engine.container.ContainerState;
 import io.berth.engine.container.CreateRequest;
 import io.berth.engine.container.ExitResult;
 import io.berth.engine.container.NameGenerator;
+import io.berth.engine.container.HostSpec;
 import io.berth.engine.container.OciSpecBuilder;
+import io.berth.engine.container.ResourceRules;
+import io.berth.engine.container.Resources;
 import io.berth.engine.container.Signals;
 import io.berth.engine.container.WaitCondition;
 import io.berth.engine.logs.JsonLogReader;
 import io.berth.engine.security.SecurityPolicy;
+import io.berth.engine.stats.ProcessTable;
+import io.berth.engine.stats.ResourceSample;
 import io.berth.engine.logs.LogOptions;
 import io.berth.engine.logs.LogSink;
 import io.berth.engine.state.ContainerStore;
@@ -27,6 +32,7 @@ import io.berth.oci.image.ImageConfig;
 import io.berth.runtime.ContainerProcess;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.runtime.RootfsMount;
+import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.runtime.StartFailure;
 
 import java.io.IOException;
@@ -69,6 +75,7 @@ public final class Engine implements AutoCloseable {
     private final ContainerRuntime runtime;
     private final HostFacts host = HostFacts.read();
     private final SecurityPolicy security = new SecurityPolicy();
+    private final ResourceRules resourceRules = new ResourceRules(HostFacts.onlineCpus());
     private final Map<String, ContainerEvents> events = new ConcurrentHashMap<>();
     private final NameGenerator names = new NameGenerator();
     private final SecureRandom random = new SecureRandom();
@@ -120,15 +127,20 @@ public final class Engine implements AutoCloseable {
         }
         Image image = images.resolve(request.image());
         String id = newId();
-        ContainerSpec spec = mergeWithImage(request, image.config(), id);
+        HostSpec hostSpec = request.host().withResources(resourceRules.forCreate(request.host().resources()));
+        ContainerSpec spec = mergeWithImage(request, image.config(), id, hostSpec);
         if (spec.entrypoint().isEmpty() && spec.cmd().isEmpty()) throw new InvalidArgumentException("No command specified");
         ContainerFiles files = ContainerFiles.of(config.dataRoot(), id);
+        Container proposed = new Container(id, requestedName, image.id().toString(), request.image(), spec, hostSpec,
+                Instant.now(), ContainerState.CREATED, 0, 0, null, null, "", false);
+        new OciSpecBuilder(proposed, files, images.layerDirs(image), security, this::resolve).check();
         for (int attempt = 0; ; attempt++) {
             String name = requestedName.isEmpty() ? names.next(attempt) : requestedName;
-            Container c = new Container(id, name, image.id().toString(), request.image(), spec, request.host(),
-                    Instant.now(), ContainerState.CREATED, 0, 0, null, null, "");
+            Container c = new Container(id, name, image.id().toString(), request.image(), spec, hostSpec,
+                    Instant.now(), ContainerState.CREATED, 0, 0, null, null, "", false);
             try {
                 files.create(spec.hostname(), Path.of("/etc/resolv.conf"));
+                if (hostSpec.hostNetwork()) files.shareHostNetworkFiles(Path.of("/etc/hosts"), Path.of("/etc/resolv.conf"));
             } catch (IOException e) {
                 deleteQuietly(files);
                 throw new UncheckedIOException("cannot create the files of container " + id + ": " + e.getMessage(), e);
@@ -149,7 +161,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Docker's create-time merge: request values win, the image fills the gaps. */
-    private static ContainerSpec mergeWithImage(CreateRequest r, ImageConfig imageConfig, String id) {
+    private ContainerSpec mergeWithImage(CreateRequest r, ImageConfig imageConfig, String id, HostSpec hostSpec) {
         ImageConfig.ContainerConfig ic = imageConfig.config() != null ? imageConfig.config()
                 : new ImageConfig.ContainerConfig(null, null, null, null, null, null, null, null, null);
         List<String> entrypoint;
@@ -165,7 +177,10 @@ public final class Engine implements AutoCloseable {
         Map<String, String> labels = new LinkedHashMap<>();
         if (ic.labels() != null) labels.putAll(ic.labels());
         if (r.labels() != null) labels.putAll(r.labels());
-        String hostname = r.hostname() != null && !r.hostname().isEmpty() ? r.hostname() : id.substring(0, 12);
+        // Sharing the host's network or UTS namespace means sharing its name too, as docker does.
+        boolean hostName = hostSpec.hostNetwork() || hostSpec.isolation().utsMode().equals("host");
+        String hostname = r.hostname() != null && !r.hostname().isEmpty() ? r.hostname()
+                : hostName ? host.hostname() : id.substring(0, 12);
         return new ContainerSpec(r.image(), entrypoint, cmd, mergeEnv(ic.env(), r.env()),
                 nonEmpty(r.workingDir()).orElse(nonEmpty(ic.workingDir()).orElse("")),
                 nonEmpty(r.user()).orElse(nonEmpty(ic.user()).orElse("")), hostname, r.domainname(), labels, r.tty(),
@@ -214,7 +229,7 @@ public final class Engine implements AutoCloseable {
             ContainerFiles files = files(c);
             try {
                 List<Path> layers = images.layerDirs(image);
-                var spec = new OciSpecBuilder(c, files, layers, security).build();
+                var spec = new OciSpecBuilder(c, files, layers, security, this::resolve).build();
                 SPEC_JSON.writeValue(files.ociConfig().toFile(), spec);
                 ContainerProcess process = runtime.start(c.id(), spec, List.of(overlay(files, layers)), files.logFile());
                 Container running = c.running(process.pid(), process.startedAt());
@@ -270,18 +285,18 @@ public final class Engine implements AutoCloseable {
     /** Records the exit when it happens; on a fresh virtual thread, as the runtime's completing thread is not ours. */
     private void watch(ContainerProcess process) {
         process.exit().whenComplete((status, failure) -> Thread.ofVirtual().start(() -> {
-            if (failure == null) exited(process.id(), status.exitCode(), status.finishedAt(), "");
-            else exited(process.id(), EXIT_LOST, Instant.now(), "container monitor failed: " + failure.getMessage());
+            if (failure == null) exited(process.id(), status.exitCode(), status.finishedAt(), "", status.oomKilled());
+            else exited(process.id(), EXIT_LOST, Instant.now(), "container monitor failed: " + failure.getMessage(), false);
         }));
     }
 
-    private void exited(String id, int exitCode, Instant finishedAt, String error) {
+    private void exited(String id, int exitCode, Instant finishedAt, String error, boolean oomKilled) {
         ContainerEvents ev = eventsOf(id);
         synchronized (ev) {
             if (closed) return;
             Optional<Container> current = store.byId(id);
             if (current.isEmpty() || !current.get().isRunning()) return;
-            Container done = current.get().exited(exitCode, finishedAt, error);
+            Container done = current.get().exited(exitCode, finishedAt, error, oomKilled);
             store.update(done);
             deleteRuntimeState(id);
             LOG.log(System.Logger.Level.INFO, "container {0} exited with {1}", id, exitCode);
@@ -338,6 +353,10 @@ public final class Engine implements AutoCloseable {
         synchronized (eventsOf(c.id())) {
             c = reload(c.id());
             if (!c.isRunning()) return false;
+            if (c.isPaused()) {
+                throw new ConflictException("cannot stop container: " + reference + ": Container " + c.id()
+                        + " is paused. Unpause the container before stopping or killing");
+            }
             exit = eventsOf(c.id()).nextExit();
             signal(c.id(), Signals.parse(c.spec().stopSignal(), Signals.SIGTERM));
         }
@@ -404,6 +423,7 @@ public final class Engine implements AutoCloseable {
             }
             exit = ev.nextExit();
             signal(c.id(), Signals.SIGKILL);
+            if (c.isPaused()) runtime.resume(c.id());
         }
         awaitExit(exit, Long.MAX_VALUE);
         synchronized (ev) {
@@ -442,6 +462,64 @@ public final class Engine implements AutoCloseable {
             }
         }
         return removed;
+    }
+
+    // ---- pause, top, stats, update --------------------------------------------------------------
+
+    /** docker pause: freezes every process of the container (the cgroup freezer). */
+    public void pause(String reference) {
+        Container c = resolve(reference);
+        synchronized (eventsOf(c.id())) {
+            c = reload(c.id());
+            if (!c.isRunning()) throw new ConflictException("Container " + c.id() + " is not running");
+            if (c.isPaused()) throw new ConflictException("Container " + c.id() + " is already paused");
+            runtime.pause(c.id());
+            store.update(c.inState(ContainerState.PAUSED));
+        }
+    }
+
+    public void unpause(String reference) {
+        Container c = resolve(reference);
+        synchronized (eventsOf(c.id())) {
+            c = reload(c.id());
+            if (!c.isPaused()) throw new ConflictException("Container " + c.id() + " is not paused");
+            runtime.resume(c.id());
+            store.update(c.inState(ContainerState.RUNNING));
+        }
+    }
+
+    /** docker top: the host's ps output ({@code psArgs}, default -ef) cut down to the container's processes. */
+    public ProcessTable top(String reference, String psArgs) {
+        Container c = resolve(reference);
+        if (!c.isRunning()) throw new ConflictException("Container " + c.id() + " is not running");
+        return ProcessTable.of(psArgs, runtime.processes(c.id()));
+    }
+
+    /** One reading of the container's cgroup with the host's CPU time; a stopped container reads as zeros. */
+    public ResourceSample stats(String reference) {
+        Container c = resolve(reference);
+        long system = ResourceSample.hostCpuNanos();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (!c.isRunning()) {
+            return new ResourceSample(new CgroupStats(0, 0, 0, 0, 0, Instant.now()), system, cpus);
+        }
+        return new ResourceSample(runtime.stats(c.id()), system, cpus);
+    }
+
+    /**
+     * docker update: checks the new limits against the current ones, applies them to the cgroup of a
+     * running container and records them, so inspect and the next start see them.
+     */
+    public Container update(String reference, Resources changes) {
+        Container c = resolve(reference);
+        synchronized (eventsOf(c.id())) {
+            c = reload(c.id());
+            Resources merged = resourceRules.forUpdate(c.host().resources(), changes);
+            if (c.isRunning()) runtime.update(c.id(), ResourceRules.toLinux(merged, null));
+            Container updated = c.withHost(c.host().withResources(merged));
+            store.update(updated);
+            return updated;
+        }
     }
 
     // ---- queries -----------------------------------------------------------------------------
@@ -558,7 +636,7 @@ public final class Engine implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "container {0} still running, pid {1}", c.id(), String.valueOf(process.get().pid()));
                 watch(process.get());
             } else {
-                exited(c.id(), EXIT_LOST, Instant.now(), "container monitor is gone");
+                exited(c.id(), EXIT_LOST, Instant.now(), "container monitor is gone", false);
             }
         }
     }

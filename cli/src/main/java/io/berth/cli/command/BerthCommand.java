@@ -40,7 +40,13 @@ public final class BerthCommand implements Callable<Integer> {
         commands.put("create", CreateCommand::new);
         commands.put("start", StartCommand::new);
         commands.put("stop", StopCommand::new);
+        commands.put("restart", RestartCommand::new);
         commands.put("kill", KillCommand::new);
+        commands.put("pause", PauseCommand::new);
+        commands.put("unpause", UnpauseCommand::new);
+        commands.put("top", TopCommand::new);
+        commands.put("stats", StatsCommand::new);
+        commands.put("update", UpdateCommand::new);
         commands.put("wait", WaitCommand::new);
         commands.put("rm", RmCommand::new);
         commands.put("ps", PsCommand::new);

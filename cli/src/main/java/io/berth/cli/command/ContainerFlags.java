@@ -1,9 +1,14 @@
 package io.berth.cli.command;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.api.model.HostConfig;
 import io.berth.api.model.PortBinding;
 
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,5 +145,64 @@ final class ContainerFlags {
             mounts.put(pathAndOptions[0], pathAndOptions.length == 2 ? pathAndOptions[1] : "");
         }
         return mounts;
+    }
+
+    /** "--ulimit nofile=1024[:2048]": one value sets both limits, as docker does. */
+    static HostConfig.Ulimit ulimit(String value) {
+        String[] nameAndLimits = value.split("=", 2);
+        if (nameAndLimits.length != 2 || nameAndLimits[0].isEmpty()) {
+            throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"--ulimit\" flag: invalid ulimit argument: " + value);
+        }
+        String[] limits = nameAndLimits[1].split(":", 2);
+        try {
+            long soft = Long.parseLong(limits[0]);
+            long hard = limits.length == 2 ? Long.parseLong(limits[1]) : soft;
+            if (hard != -1 && soft > hard) {
+                throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"--ulimit\" flag: "
+                        + "ulimit soft limit must be less than or equal to hard limit: " + soft + " > " + hard);
+            }
+            return new HostConfig.Ulimit(nameAndLimits[0], soft, hard);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"--ulimit\" flag: invalid ulimit value: " + nameAndLimits[1]);
+        }
+    }
+
+    /** "--device /dev/x[:/dev/y[:rwm]]". */
+    static HostConfig.DeviceMapping device(String value) {
+        String[] parts = value.split(":");
+        if (parts.length > 3 || parts[0].isEmpty()) {
+            throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"--device\" flag: bad format for path: " + value);
+        }
+        String inContainer = parts.length >= 2 && parts[1].startsWith("/") ? parts[1] : parts[0];
+        String permissions = parts.length == 3 ? parts[2] : parts.length == 2 && !parts[1].startsWith("/") ? parts[1] : "rwm";
+        if (!permissions.matches("[rwm]{1,3}")) {
+            throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"--device\" flag: bad mode specified: " + permissions);
+        }
+        return new HostConfig.DeviceMapping(parts[0], inContainer, permissions);
+    }
+
+    /**
+     * --security-opt values as docker sends them: a seccomp profile FILE is read here and its JSON
+     * sent inline, since the daemon may not see the client's files.
+     */
+    static List<String> securityOptions(List<String> values) {
+        List<String> options = new ArrayList<>();
+        for (String value : values) {
+            String[] keyValue = value.split("[=:]", 2);
+            if (keyValue.length == 2 && keyValue[0].equals("seccomp") && !keyValue[1].equals("unconfined")) {
+                try {
+                    String profile = Files.readString(Path.of(keyValue[1]));
+                    options.add("seccomp=" + new ObjectMapper().readTree(profile).toString());
+                } catch (JacksonException e) {
+                    throw new IllegalArgumentException("compacting json for seccomp profile (" + keyValue[1] + ") failed: "
+                            + e.getOriginalMessage());
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("opening seccomp profile (" + keyValue[1] + ") failed: " + e.getMessage());
+                }
+            } else {
+                options.add(value);
+            }
+        }
+        return options;
     }
 }

@@ -6,6 +6,7 @@ import io.berth.api.model.PortBinding;
 import io.berth.cli.client.DaemonErrorException;
 import io.berth.cli.client.EngineClient;
 import io.berth.cli.format.ImageReference;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,12 +50,10 @@ abstract class ContainerLaunchCommand extends ApiCommand {
     String network;
     @Option(names = "--privileged", description = "Give extended privileges to this container")
     boolean privileged;
-    @Option(names = {"-m", "--memory"}, description = "Memory limit")
-    String memory;
-    @Option(names = "--cpus", description = "Number of CPUs")
-    String cpus;
-    @Option(names = "--pids-limit", description = "Tune container pids limit (set -1 for unlimited)")
-    Long pidsLimit;
+    @Mixin
+    ResourceFlags resources = new ResourceFlags();
+    @Option(names = "--oom-kill-disable", description = "Disable OOM Killer")
+    boolean oomKillDisable;
     @Option(names = "--restart", description = "Restart policy to apply when a container exits")
     String restart;
     @Option(names = "--init", description = "Run an init inside the container that forwards signals and reaps processes")
@@ -69,6 +68,18 @@ abstract class ContainerLaunchCommand extends ApiCommand {
     List<String> securityOpt = new ArrayList<>();
     @Option(names = "--tmpfs", description = "Mount a tmpfs directory")
     List<String> tmpfs = new ArrayList<>();
+    @Option(names = "--ulimit", description = "Ulimit options (name=soft[:hard])")
+    List<String> ulimits = new ArrayList<>();
+    @Option(names = "--group-add", description = "Add additional groups to join")
+    List<String> groupAdd = new ArrayList<>();
+    @Option(names = "--pid", description = "PID namespace to use")
+    String pid;
+    @Option(names = "--ipc", description = "IPC mode to use")
+    String ipc;
+    @Option(names = "--uts", description = "UTS namespace to use")
+    String uts;
+    @Option(names = "--device", description = "Add a host device to the container")
+    List<String> devices = new ArrayList<>();
     @Option(names = "--add-host", description = "Add a custom host-to-IP mapping (host:ip)")
     List<String> addHost = new ArrayList<>();
     @Option(names = "--dns", description = "Set custom DNS servers")
@@ -122,12 +133,17 @@ abstract class ContainerLaunchCommand extends ApiCommand {
         putIf(hostConfig, "Init", init ? Boolean.TRUE : null);
         putIf(hostConfig, "CapAdd", capAdd);
         putIf(hostConfig, "CapDrop", capDrop);
-        putIf(hostConfig, "SecurityOpt", securityOpt);
+        putIf(hostConfig, "SecurityOpt", ContainerFlags.securityOptions(securityOpt));
         putIf(hostConfig, "ExtraHosts", addHost);
         putIf(hostConfig, "Dns", dns);
-        putIf(hostConfig, "PidsLimit", pidsLimit);
-        putIf(hostConfig, "Memory", memory == null ? null : ContainerFlags.memoryBytes(memory));
-        putIf(hostConfig, "NanoCpus", cpus == null ? null : ContainerFlags.nanoCpus(cpus));
+        resources.addTo(hostConfig);
+        putIf(hostConfig, "OomKillDisable", oomKillDisable);
+        putIf(hostConfig, "Ulimits", ulimits.stream().map(ContainerFlags::ulimit).toList());
+        putIf(hostConfig, "GroupAdd", groupAdd);
+        putIf(hostConfig, "PidMode", pid);
+        putIf(hostConfig, "IpcMode", ipc);
+        putIf(hostConfig, "UTSMode", uts);
+        putIf(hostConfig, "Devices", devices.stream().map(ContainerFlags::device).toList());
         putIf(hostConfig, "RestartPolicy", restart == null ? null : ContainerFlags.restartPolicy(restart));
         putIf(hostConfig, "Tmpfs", tmpfs.isEmpty() ? null : ContainerFlags.tmpfs(tmpfs));
 

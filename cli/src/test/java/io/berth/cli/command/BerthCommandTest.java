@@ -111,6 +111,101 @@ class BerthCommandTest {
     }
 
     @Test
+    void isolationAndResourceFlagsBecomeHostConfigFields() throws IOException {
+        java.nio.file.Path profile = java.nio.file.Files.createTempFile("profile", ".json");
+        try {
+            java.nio.file.Files.writeString(profile, "{ \"defaultAction\" : \"SCMP_ACT_ALLOW\" }\n");
+            BerthCommand root = new BerthCommand(System.out, System.err, Map.of());
+            String[] args = {"create", "-m", "32m", "--memory-swap", "-1", "--memory-reservation", "16m", "--cpu-shares", "512",
+                    "--cpu-quota", "50000", "--cpu-period", "100000", "--cpuset-cpus", "0-1", "--pids-limit", "10",
+                    "--blkio-weight", "300", "--oom-kill-disable", "--cap-add", "NET_ADMIN", "--cap-drop", "ALL",
+                    "--privileged", "--security-opt", "seccomp=" + profile, "--security-opt", "no-new-privileges",
+                    "--read-only", "--tmpfs", "/run:size=64m", "--ulimit", "nofile=1024:2048", "-u", "nobody",
+                    "--group-add", "audio", "--pid", "host", "--ipc", "host", "--uts", "host", "--network", "host", "--init",
+                    "--device", "/dev/fuse", "busybox"};
+            CommandLine.ParseResult parsed = BerthCommand.commandLine(root, args).parseArgs(args);
+            var h = ((CreateCommand) parsed.subcommand().commandSpec().userObject()).containerConfig().hostConfig();
+            assertEquals(32L << 20, h.memory());
+            assertEquals(-1L, h.memorySwap());
+            assertEquals(16L << 20, h.memoryReservation());
+            assertEquals(512L, h.cpuShares());
+            assertEquals(50000L, h.cpuQuota());
+            assertEquals(100000L, h.cpuPeriod());
+            assertEquals("0-1", h.cpusetCpus());
+            assertEquals(10L, h.pidsLimit());
+            assertEquals(300, h.blkioWeight());
+            assertEquals(Boolean.TRUE, h.oomKillDisable());
+            assertEquals(List.of("NET_ADMIN"), h.capAdd());
+            assertEquals(List.of("ALL"), h.capDrop());
+            assertEquals(Boolean.TRUE, h.privileged());
+            assertEquals(List.of("seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}", "no-new-privileges"), h.securityOpt());
+            assertEquals(Boolean.TRUE, h.readonlyRootfs());
+            assertEquals(Map.of("/run", "size=64m"), h.tmpfs());
+            assertEquals("nofile", h.ulimits().getFirst().name());
+            assertEquals(1024L, h.ulimits().getFirst().soft());
+            assertEquals(2048L, h.ulimits().getFirst().hard());
+            assertEquals(List.of("audio"), h.groupAdd());
+            assertEquals("host", h.pidMode());
+            assertEquals("host", h.ipcMode());
+            assertEquals("host", h.utsMode());
+            assertEquals("host", h.networkMode());
+            assertEquals(Boolean.TRUE, h.init());
+            assertEquals("/dev/fuse", h.devices().getFirst().pathInContainer());
+            assertEquals("rwm", h.devices().getFirst().cgroupPermissions());
+        } finally {
+            java.nio.file.Files.delete(profile);
+        }
+    }
+
+    @Test
+    void badIsolationFlagValuesExit125NamingTheFlag() {
+        assertEquals(125, berth(Map.of(), "-H", UNREACHABLE, "run", "--ulimit", "nofile=2048:1024", "busybox"));
+        assertTrue(stderr().contains("--ulimit"), stderr());
+        err.reset();
+        assertEquals(125, berth(Map.of(), "-H", UNREACHABLE, "run", "--security-opt", "seccomp=/nonexistent/p.json", "busybox"));
+        assertTrue(stderr().contains("seccomp profile (/nonexistent/p.json)"), stderr());
+        err.reset();
+        assertEquals(125, berth(Map.of(), "-H", UNREACHABLE, "run", "--cpus", "lots", "busybox"));
+        assertTrue(stderr().contains("--cpus"), stderr());
+    }
+
+    @Test
+    void lifecycleCommandsCallTheirEndpoints() throws IOException {
+        String top = "{\"Titles\":[\"PID\",\"CMD\"],\"Processes\":[[\"42\",\"sleep 300\"]]}";
+        String stats = "{\"id\":\"" + ID + "\",\"name\":\"/web\",\"pids_stats\":{\"current\":3},"
+                + "\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":300},\"system_cpu_usage\":2000,\"online_cpus\":2},"
+                + "\"precpu_stats\":{\"cpu_usage\":{\"total_usage\":100},\"system_cpu_usage\":1000},"
+                + "\"memory_stats\":{\"usage\":1048576,\"limit\":4194304}}";
+        int status = berthAgainst(request -> switch (request.path().split("\\?")[0]) {
+            case "/v1.41/containers/web/top" -> ScriptedDaemon.json(200, top);
+            case "/v1.41/containers/web/stats" -> ScriptedDaemon.json(200, stats);
+            case "/v1.41/containers/web/update" -> ScriptedDaemon.json(200, "{\"Warnings\":[]}");
+            default -> ScriptedDaemon.respond(204, "text/plain", "");
+        }, "top", "web", "-o", "pid,comm");
+        assertEquals(0, status, stderr());
+        assertEquals("PID       CMD\n42        sleep 300\n", stdout());
+        assertTrue(daemon.requests().getLast().line().endsWith("/containers/web/top?ps_args=-o+pid%2Ccomm")
+                || daemon.requests().getLast().line().endsWith("/containers/web/top?ps_args=-o%20pid%2Ccomm"),
+                daemon.requests().getLast().line());
+        out.reset();
+        assertEquals(0, berth(Map.of("BERTH_HOST", daemon.host()), "stats", "--no-stream", "web"));
+        String row = stdout().lines().skip(1).findFirst().orElseThrow();
+        assertTrue(row.startsWith("abc123abc123   web ") && row.contains("40.00%") && row.contains("1MiB / 4MiB")
+                && row.contains("25.00%") && row.endsWith("3"), stdout());
+        out.reset();
+        assertEquals(0, berth(Map.of("BERTH_HOST", daemon.host()), "update", "-m", "64m", "--cpus", "1", "web"));
+        var update = daemon.requests().getLast();
+        assertEquals("POST /v1.41/containers/web/update", update.line());
+        assertEquals("{\"Memory\":67108864,\"NanoCpus\":1000000000}", new String(update.body(), StandardCharsets.UTF_8));
+        for (String command : List.of("pause", "unpause", "restart")) {
+            out.reset();
+            assertEquals(0, berth(Map.of("BERTH_HOST", daemon.host()), command, "web"));
+            assertEquals("web\n", stdout());
+            assertEquals("POST /v1.41/containers/web/" + command, daemon.requests().getLast().line());
+        }
+    }
+
+    @Test
     void runPullsAMissingImageThenAttachesWaitsStartsAndExitsWithTheContainersStatus() throws IOException {
         int[] creates = {0};
         int status = berthAgainst(request -> {
@@ -178,7 +273,7 @@ class BerthCommandTest {
         BerthCommand root = new BerthCommand(System.out, System.err, Map.of());
         assertEquals(List.of("ps"), List.copyOf(BerthCommand.commandLine(root, new String[]{"-H", "unix:///x.sock", "ps", "-a"})
                 .getSubcommands().keySet()));
-        assertEquals(18, BerthCommand.commandLine(root, new String[]{"--help"}).getSubcommands().size());
+        assertEquals(24, BerthCommand.commandLine(root, new String[]{"--help"}).getSubcommands().size());
         assertEquals(0, berth(Map.of(), "--help"));
         assertTrue(stdout().contains("run") && stdout().contains("images"), stdout());
     }

@@ -3,6 +3,7 @@ package io.berth.engine.container;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -51,6 +52,12 @@ public record ContainerFiles(Path dir, Path layerDir) {
                 """.formatted(hostname));
         Files.writeString(resolvConf(), containerResolvConf(hostResolvConf));
         Files.createFile(logFile());
+    }
+
+    /** A container in the host's network namespace sees the host's names and resolvers (copies, so it cannot change them). */
+    public void shareHostNetworkFiles(Path hostHosts, Path hostResolvConf) throws IOException {
+        if (Files.exists(hostHosts)) Files.copy(hostHosts, hostsFile(), StandardCopyOption.REPLACE_EXISTING);
+        if (Files.exists(hostResolvConf)) Files.copy(hostResolvConf, resolvConf(), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**

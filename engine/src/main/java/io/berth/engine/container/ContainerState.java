@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** Lifecycle states, spelled as docker reports them in State.Status. */
 public enum ContainerState {
-    CREATED, RUNNING, EXITED, DEAD, REMOVING;
+    CREATED, RUNNING, PAUSED, EXITED, DEAD, REMOVING;
 
     public String apiName() {
         return name().toLowerCase(Locale.ROOT);

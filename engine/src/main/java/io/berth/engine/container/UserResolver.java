@@ -62,6 +62,14 @@ public final class UserResolver {
         return new ResolvedUser(uid, gid, additional);
     }
 
+    /** A --group-add value: a group name from the image's /etc/group, or a numeric gid. */
+    public int group(String nameOrId) {
+        String[] group = findEntry(table("etc/group"), nameOrId);
+        if (group != null) return Integer.parseInt(group[2]);
+        if (isNumber(nameOrId)) return Integer.parseInt(nameOrId);
+        throw new InvalidArgumentException("Unable to find group " + nameOrId + ": no matching entries in group file");
+    }
+
     /** Matches by name, or by numeric id in the third field. */
     private static String[] findEntry(List<String[]> table, String nameOrId) {
         for (String[] e : table) if (e[0].equals(nameOrId)) return e;

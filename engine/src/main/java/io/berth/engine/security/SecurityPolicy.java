@@ -4,14 +4,15 @@ import io.berth.oci.runtime.Process;
 import io.berth.oci.runtime.Seccomp;
 import io.berth.runtime.capability.Capability;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Docker's default confinement for a container: its capability sets and the seccomp filter that
- * follows from them. The built-in profile is parsed once; the daemon's own bounding set bounds
- * what "all" means.
+ * Docker's confinement for a container: its capability sets and the seccomp filter that follows from
+ * them and from --security-opt. The built-in profile is parsed once; the daemon's own bounding set
+ * bounds what "all" means.
  */
 public final class SecurityPolicy {
     private final DockerSeccompProfile defaultProfile = DockerSeccompProfile.defaultProfile();
@@ -29,5 +30,18 @@ public final class SecurityPolicy {
     /** Docker's default seccomp profile resolved for a container holding {@code capabilities}. */
     public Seccomp defaultSeccomp(Process.Capabilities capabilities) {
         return defaultProfile.resolve(capabilities.bounding(), kernel);
+    }
+
+    /**
+     * The filter a container runs under: none when privileged or unconfined (as dockerd, a profile
+     * given explicitly still applies to a privileged container), else the given or default profile.
+     */
+    public Seccomp seccomp(SecurityOptions options, boolean privileged, Process.Capabilities capabilities) {
+        if (options.seccompUnconfined()) return null;
+        if (options.seccompProfile() != null) {
+            return DockerSeccompProfile.parse(options.seccompProfile().getBytes(StandardCharsets.UTF_8), "from --security-opt seccomp")
+                    .resolve(capabilities.bounding(), kernel);
+        }
+        return privileged ? null : defaultSeccomp(capabilities);
     }
 }

@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 public final class ContainerStore implements AutoCloseable {
     private static final String COLUMNS =
-            "id, name, image_id, image_ref, spec, host, created, state, pid, exit_code, started_at, finished_at, error";
+            "id, name, image_id, image_ref, spec, host, created, state, pid, exit_code, started_at, finished_at, error, oom_killed";
 
     private final Connection connection;
     private final ObjectMapper json = new ObjectMapper();
@@ -58,7 +58,9 @@ public final class ContainerStore implements AutoCloseable {
                           exit_code INTEGER NOT NULL,
                           started_at TEXT,
                           finished_at TEXT,
-                          error TEXT NOT NULL)""");
+                          error TEXT NOT NULL,
+                          oom_killed INTEGER NOT NULL DEFAULT 0)""");
+                addColumnIfMissing(s, "oom_killed INTEGER NOT NULL DEFAULT 0");
             }
             return new ContainerStore(connection);
         } catch (SQLException e) {
@@ -66,10 +68,19 @@ public final class ContainerStore implements AutoCloseable {
         }
     }
 
+    /** Databases written before a column existed get it with its default. */
+    private static void addColumnIfMissing(Statement s, String columnDefinition) throws SQLException {
+        String column = columnDefinition.split(" ", 2)[0];
+        try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM pragma_table_info('containers') WHERE name='" + column + "'")) {
+            if (r.next() && r.getInt(1) > 0) return;
+        }
+        s.execute("ALTER TABLE containers ADD COLUMN " + columnDefinition);
+    }
+
     /** Inserts a new record; returns false when the name is taken (the caller reports the conflict). */
     public synchronized boolean insert(Container c) {
         try (PreparedStatement s = connection.prepareStatement(
-                "INSERT INTO containers (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                "INSERT INTO containers (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             bind(s, c);
             s.executeUpdate();
             return true;
@@ -83,7 +94,8 @@ public final class ContainerStore implements AutoCloseable {
 
     public synchronized void update(Container c) {
         try (PreparedStatement s = connection.prepareStatement(
-                "UPDATE containers SET state=?, pid=?, exit_code=?, started_at=?, finished_at=?, error=?, spec=? WHERE id=?")) {
+                "UPDATE containers SET state=?, pid=?, exit_code=?, started_at=?, finished_at=?, error=?, spec=?, host=?, "
+                        + "oom_killed=? WHERE id=?")) {
             s.setString(1, c.state().apiName());
             s.setInt(2, c.pid());
             s.setInt(3, c.exitCode());
@@ -91,7 +103,9 @@ public final class ContainerStore implements AutoCloseable {
             s.setString(5, text(c.finishedAt()));
             s.setString(6, c.error());
             s.setString(7, json.writeValueAsString(c.spec()));
-            s.setString(8, c.id());
+            s.setString(8, json.writeValueAsString(c.host()));
+            s.setInt(9, c.oomKilled() ? 1 : 0);
+            s.setString(10, c.id());
             s.executeUpdate();
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("cannot update container " + c.id() + ": " + e.getMessage(), e);
@@ -155,6 +169,7 @@ public final class ContainerStore implements AutoCloseable {
             s.setString(11, text(c.startedAt()));
             s.setString(12, text(c.finishedAt()));
             s.setString(13, c.error());
+            s.setInt(14, c.oomKilled() ? 1 : 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -165,7 +180,8 @@ public final class ContainerStore implements AutoCloseable {
             return new Container(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
                     json.readValue(r.getString(5), ContainerSpec.class), json.readValue(r.getString(6), HostSpec.class),
                     Instant.parse(r.getString(7)), ContainerState.fromApiName(r.getString(8)), r.getInt(9), r.getInt(10),
-                    instant(r.getString(11)), instant(r.getString(12)), r.getString(13));
+                    instant(r.getString(11)), instant(r.getString(12)), r.getString(13),
+                    r.getInt(14) != 0);
         } catch (IOException e) {
             throw new IllegalStateException("corrupt container record " + r.getString(1) + ": " + e.getMessage(), e);
         }

@@ -15,6 +15,12 @@ public record HostFacts(String kernelVersion, String operatingSystem, int cpus, 
                 firstLine(Path.of("/proc/sys/kernel/hostname")).orElse("localhost"));
     }
 
+    /** The online CPU list, e.g. "0-1", as cpuset limits name CPUs. */
+    public static String onlineCpus() {
+        return firstLine(Path.of("/sys/devices/system/cpu/online"))
+                .orElse("0-" + (Runtime.getRuntime().availableProcessors() - 1));
+    }
+
     private static Optional<String> firstLine(Path file) {
         try {
             return Files.readAllLines(file).stream().findFirst().map(String::trim);

@@ -3,6 +3,9 @@ package io.berth.api.server.endpoints;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.api.model.ContainerConfig;
 import io.berth.api.model.ContainerCreateResponse;
+import io.berth.api.model.ContainerStats;
+import io.berth.api.model.ContainerTop;
+import io.berth.api.model.ContainerUpdateResponse;
 import io.berth.api.model.HostConfig;
 import io.berth.api.model.WaitResponse;
 import io.berth.api.server.http.Exchange;
@@ -16,6 +19,9 @@ import io.berth.engine.container.HostSpec;
 import io.berth.engine.container.WaitCondition;
 import io.berth.engine.logs.LogOptions;
 import io.berth.engine.logs.LogSink;
+import io.berth.engine.stats.ProcessTable;
+import io.berth.engine.stats.ResourceSample;
+import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.errdefs.InvalidArgumentException;
 import io.netty.handler.codec.http.HttpMethod;
 
@@ -26,10 +32,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /** /containers/...: the container lifecycle, logs and attach. */
 public final class ContainerEndpoints {
+    /** How far apart two stats readings are, as in dockerd's collector. */
+    private static final long STATS_INTERVAL_MILLIS = 1000;
+
     private final Engine engine;
 
     public ContainerEndpoints(Engine engine) {
@@ -50,15 +60,18 @@ public final class ContainerEndpoints {
                 Route.of(HttpMethod.POST, "/containers/{id}/attach", this::attach),
                 Route.of(HttpMethod.POST, "/containers/{id}/resize", ex -> ex.empty(200)),
                 Route.of(HttpMethod.GET, "/containers/{id}/logs", this::logs),
+                Route.of(HttpMethod.POST, "/containers/{id}/pause", this::pause),
+                Route.of(HttpMethod.POST, "/containers/{id}/unpause", this::unpause),
+                Route.of(HttpMethod.GET, "/containers/{id}/top", this::top),
+                Route.of(HttpMethod.GET, "/containers/{id}/stats", this::stats),
+                Route.of(HttpMethod.POST, "/containers/{id}/update", this::update),
                 Route.of(HttpMethod.DELETE, "/containers/{id}", this::remove));
     }
 
     private void create(Exchange ex) throws Exception {
         if (!ex.hasBody()) throw new InvalidArgumentException("config cannot be empty in order to create a container");
         ContainerConfig c = ex.bodyAs(ContainerConfig.class);
-        HostConfig h = c.hostConfig();
-        HostSpec host = h == null ? HostSpec.defaults()
-                : new HostSpec(Boolean.TRUE.equals(h.autoRemove()), h.binds(), h.networkMode());
+        HostSpec host = HostConfigs.toEngine(c.hostConfig());
         Container created = engine.create(new CreateRequest(ex.query("name", ""), c.image(), c.entrypoint(), c.cmd(),
                 c.env(), c.workingDir(), c.user(), c.hostname(), c.domainname(), c.labels(), is(c.tty()),
                 is(c.openStdin()), is(c.attachStdin()), is(c.attachStdout()), is(c.attachStderr()), c.stopSignal(),
@@ -150,6 +163,79 @@ public final class ContainerEndpoints {
     private void kill(Exchange ex) {
         engine.kill(ex.path("id"), ex.query("signal", "KILL"));
         ex.empty(204);
+    }
+
+    private void pause(Exchange ex) {
+        engine.pause(ex.path("id"));
+        ex.empty(204);
+    }
+
+    private void unpause(Exchange ex) {
+        engine.unpause(ex.path("id"));
+        ex.empty(204);
+    }
+
+    private void top(Exchange ex) throws Exception {
+        ProcessTable table = engine.top(ex.path("id"), ex.query("ps_args", "-ef"));
+        ex.json(200, new ContainerTop(table.titles(), table.processes()));
+    }
+
+    /** docker update: the body is an UpdateConfig, whose resource fields are HostConfig's. */
+    private void update(Exchange ex) throws Exception {
+        HostConfig changes = ex.hasBody() ? ex.bodyAs(HostConfig.class) : null;
+        if (changes != null) engine.update(ex.path("id"), HostConfigs.resources(changes));
+        ex.json(200, new ContainerUpdateResponse(List.of()));
+    }
+
+    /**
+     * One document (stream=false) or one a second until the client leaves or the container stops.
+     * Each carries the reading before it as precpu_stats, so the first already has a CPU percentage;
+     * one-shot=true skips that first interval.
+     */
+    private void stats(Exchange ex) throws Exception {
+        Container c = engine.inspect(ex.path("id"));
+        boolean stream = ex.query("stream").map(v -> !v.equals("0") && !v.equals("false")).orElse(true);
+        AtomicBoolean gone = new AtomicBoolean();
+        ex.onClose(() -> gone.set(true));
+        ResourceSample previous = ex.flag("one-shot") ? null : engine.stats(c.id());
+        if (previous != null) Thread.sleep(STATS_INTERVAL_MILLIS);
+        ResourceSample current = engine.stats(c.id());
+        if (!stream) {
+            ex.json(200, statsView(c, previous, current));
+            return;
+        }
+        Exchange.ChunkedStream out = ex.stream(200, Exchange.JSON);
+        try {
+            while (!gone.get()) {
+                out.writeJsonLine(statsView(c, previous, current));
+                if (!engine.inspect(c.id()).isRunning()) break;
+                Thread.sleep(STATS_INTERVAL_MILLIS);
+                previous = current;
+                current = engine.stats(c.id());
+            }
+        } finally {
+            out.close();
+        }
+    }
+
+    private ContainerStats statsView(Container c, ResourceSample previous, ResourceSample now) {
+        CgroupStats cg = now.cgroup();
+        long hostMemory = engine.host().memoryBytes();
+        long memoryLimit = cg.memoryLimit() == CgroupStats.UNLIMITED || cg.memoryLimit() <= 0 || cg.memoryLimit() > hostMemory
+                ? hostMemory : cg.memoryLimit();
+        long pidsLimit = cg.pidsLimit() == CgroupStats.UNLIMITED ? 0 : cg.pidsLimit();
+        return new ContainerStats(cg.read().toString(),
+                previous == null ? ContainerViews.NEVER : previous.cgroup().read().toString(), "/" + c.name(), c.id(),
+                new ContainerStats.PidsStats(cg.pids(), pidsLimit == 0 ? null : pidsLimit), cpu(now),
+                previous == null ? new ContainerStats.CpuStats(new ContainerStats.CpuUsage(0L, 0L, 0L), null, null, Map.of())
+                        : cpu(previous),
+                new ContainerStats.MemoryStats(cg.memoryUsage(), memoryLimit, Map.of()), Map.of(), 0);
+    }
+
+    private static ContainerStats.CpuStats cpu(ResourceSample sample) {
+        return new ContainerStats.CpuStats(new ContainerStats.CpuUsage(sample.cgroup().cpuUsageNanos(), 0L, 0L),
+                sample.systemCpuNanos(), sample.onlineCpus(),
+                Map.of("periods", 0L, "throttled_periods", 0L, "throttled_time", 0L));
     }
 
     private void remove(Exchange ex) {

@@ -5,13 +5,11 @@ import io.berth.api.model.ContainerConfig;
 import io.berth.api.model.ContainerInspect;
 import io.berth.api.model.ContainerSummary;
 import io.berth.api.model.GraphDriverData;
-import io.berth.api.model.HostConfig;
 import io.berth.api.model.NetworkSettings;
 import io.berth.engine.container.Container;
 import io.berth.engine.container.ContainerFiles;
 import io.berth.engine.container.ContainerSpec;
 import io.berth.engine.container.ContainerState;
-import io.berth.engine.container.HostSpec;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +44,7 @@ final class ContainerViews {
         Instant now = Instant.now();
         return switch (c.state()) {
             case RUNNING -> "Up " + HumanDuration.of(Duration.between(c.startedAt(), now));
+            case PAUSED -> "Up " + HumanDuration.of(Duration.between(c.startedAt(), now)) + " (Paused)";
             case EXITED -> "Exited (" + c.exitCode() + ") " + HumanDuration.of(Duration.between(c.finishedAt(), now)) + " ago";
             case CREATED -> "Created";
             case REMOVING -> "Removal In Progress";
@@ -59,7 +58,7 @@ final class ContainerViews {
         argv.addAll(s.cmd());
         String path = argv.isEmpty() ? "" : argv.getFirst();
         List<String> args = argv.isEmpty() ? List.of() : argv.subList(1, argv.size());
-        var state = new ContainerInspect.State(c.state().apiName(), c.isRunning(), false, false, false,
+        var state = new ContainerInspect.State(c.state().apiName(), c.isRunning(), c.isPaused(), false, c.oomKilled(),
                 c.state() == ContainerState.DEAD, c.pid(), c.exitCode(), c.error(), time(c.startedAt()),
                 time(c.finishedAt()));
         var driver = new GraphDriverData("overlay2", Map.of(
@@ -70,7 +69,7 @@ final class ContainerViews {
         return new ContainerInspect(c.id(), time(c.created()), path, List.copyOf(args), state, c.imageId(),
                 files.resolvConf().toString(), files.hostnameFile().toString(), files.hostsFile().toString(),
                 files.logFile().toString(), "/" + c.name(), 0, "overlay2", "linux", "", "", "", null,
-                hostConfig(c.host()), driver, null, null, List.of(), config(s), network);
+                HostConfigs.toApi(c.host(), mapper), driver, null, null, List.of(), config(s), network);
     }
 
     private ContainerConfig config(ContainerSpec s) {
@@ -93,16 +92,6 @@ final class ContainerViews {
         if (s.stopSignal() != null) fields.put("StopSignal", s.stopSignal());
         if (s.stopTimeout() != null) fields.put("StopTimeout", s.stopTimeout());
         return mapper.convertValue(fields, ContainerConfig.class);
-    }
-
-    private HostConfig hostConfig(HostSpec h) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("Binds", h.binds().isEmpty() ? null : h.binds());
-        fields.put("NetworkMode", h.networkMode());
-        fields.put("AutoRemove", h.autoRemove());
-        fields.put("LogConfig", Map.of("Type", "json-file", "Config", Map.of()));
-        fields.put("RestartPolicy", Map.of("Name", "no", "MaximumRetryCount", 0));
-        return mapper.convertValue(fields, HostConfig.class);
     }
 
     /** RFC 3339 with nanoseconds as docker prints, or Go's zero time for "never". */

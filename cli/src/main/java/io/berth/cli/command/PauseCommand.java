@@ -1,0 +1,17 @@
+package io.berth.cli.command;
+
+import io.berth.cli.client.ApiRequest;
+import io.berth.cli.client.EngineClient;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+
+/** `berth pause`: pause all processes within one or more containers (the cgroup freezer) and prints each name given. */
+@Command(name = "pause", description = "Pause all processes within one or more containers")
+final class PauseCommand extends EachContainerCommand {
+    @Override
+    String apply(String container) throws IOException {
+        client().call(ApiRequest.post("/containers/" + EngineClient.segment(container) + "/pause"));
+        return container;
+    }
+}
