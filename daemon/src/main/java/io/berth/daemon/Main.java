@@ -5,6 +5,7 @@ import io.berth.api.server.ListenAddress;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineConfig;
 import io.berth.errdefs.InvalidArgumentException;
+import io.berth.image.ImageServiceOptions;
 import io.berth.image.RegistryHosts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,6 +47,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--insecure-registry", description = "Insecure registry host:port or CIDR (repeatable)")
     List<String> insecureRegistries = new ArrayList<>();
 
+    @Option(names = "--registry-certs-dir", description = "Per-registry CA certificates in HOST:PORT/*.crt (default: ${DEFAULT-VALUE})")
+    Path registryCertsDir = ImageServiceOptions.DEFAULT_CERTS_DIR;
+
+    @Option(names = "--max-concurrent-downloads", description = "Maximum concurrent downloads per pull (default: ${DEFAULT-VALUE})")
+    int maxConcurrentDownloads = 3;
+
+    @Option(names = "--max-concurrent-uploads", description = "Maximum concurrent uploads per push (default: ${DEFAULT-VALUE})")
+    int maxConcurrentUploads = 5;
+
     @Option(names = {"-D", "--debug"}, description = "Enable debug logging")
     boolean debug;
 
@@ -85,6 +95,12 @@ public final class Main implements Callable<Integer> {
             System.err.println("berthd: " + e.getMessage());
             return 1;
         }
+        if (maxConcurrentDownloads < 1 || maxConcurrentUploads < 1) {
+            System.err.println("berthd: --max-concurrent-downloads and --max-concurrent-uploads must be at least 1");
+            return 1;
+        }
+        ImageServiceOptions imageOptions = ImageServiceOptions.defaults().withCertsDir(registryCertsDir)
+                .withConcurrency(maxConcurrentDownloads, maxConcurrentUploads);
         Path shimBinary = shim != null ? shim
                 : Path.of(System.getProperty("berth.home", "."), "native", "target", "bin", "berth-shim");
         if (!Files.isExecutable(shimBinary)) {
@@ -98,7 +114,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("berthd: " + e.getMessage());
             return 1;
         }
-        Engine engine = Engine.open(new EngineConfig(dataRoot, execRoot, shimBinary, registries));
+        Engine engine = Engine.open(new EngineConfig(dataRoot, execRoot, shimBinary, registries, imageOptions));
         ApiServer server = new ApiServer(engine);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

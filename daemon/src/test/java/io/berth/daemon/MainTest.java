@@ -61,6 +61,15 @@ class MainTest {
     }
 
     @Test
+    void zeroConcurrentTransfersAreRefusedBeforeAnythingStarts() {
+        assertEquals(1, run("--max-concurrent-downloads", "0", "--pidfile", dir.resolve("pid").toString(), "--shim", "/bin/true"));
+        assertTrue(err.toString().contains("--max-concurrent-downloads"), err.toString());
+        assertFalse(Files.exists(dir.resolve("pid")));
+        assertEquals(1, run("--max-concurrent-uploads", "many", "--shim", "/bin/true"));
+        assertTrue(err.toString().contains("--max-concurrent-uploads"), err.toString());
+    }
+
+    @Test
     void aMissingShimNamesTheFlag() {
         assertEquals(1, run("--shim", dir.resolve("nothing").toString()));
         assertTrue(err.toString().contains("--shim"), err.toString());

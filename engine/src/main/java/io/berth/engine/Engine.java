@@ -28,6 +28,21 @@ import io.berth.errdefs.InvalidArgumentException;
 import io.berth.errdefs.NotFoundException;
 import io.berth.image.Image;
 import io.berth.image.ImageService;
+import io.berth.image.CommitOptions;
+import io.berth.image.layer.UpperDir;
+import io.berth.engine.image.CommitRequest;
+import io.berth.engine.image.ConfigChanges;
+import io.berth.engine.image.DirectorySize;
+import io.berth.engine.image.DiskUsage;
+import io.berth.engine.image.RuntimeMountPoints;
+import io.berth.oci.Digest;
+import io.berth.oci.reference.ImageReference;
+import io.berth.image.registry.Credentials;
+import io.berth.image.registry.Endpoint;
+import io.berth.image.registry.RegistryClient;
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
 import io.berth.oci.image.ImageConfig;
 import io.berth.runtime.ContainerProcess;
 import io.berth.runtime.ContainerRuntime;
@@ -95,7 +110,7 @@ public final class Engine implements AutoCloseable {
         Files.createDirectories(config.dataRoot().resolve("overlay"));
         Files.createDirectories(config.execRoot());
         ContainerStore store = ContainerStore.open(config.dataRoot().resolve("engine.db"));
-        ImageService images = new ImageService(config.dataRoot().resolve("image"), config.registries());
+        ImageService images = new ImageService(config.dataRoot().resolve("image"), config.registries(), config.imageOptions());
         ContainerRuntime runtime = new ContainerRuntime(config.shimBinary(), config.execRoot().resolve("runtime"));
         Engine engine = new Engine(config, store, images, runtime);
         engine.reconcile();
@@ -569,6 +584,76 @@ public final class Engine implements AutoCloseable {
                     + " is using its referenced image " + image.id().hex().substring(0, 12));
         }
         return images.remove(nameOrId, force);
+    }
+
+    // ---- images made from containers, pruning, disk usage -------------------------------------
+
+    /**
+     * docker commit: the container's writable layer on top of its image, with the container's
+     * config (and any --change applied) as the new image's config. The container may be running;
+     * files changing during the read land in whichever state they were read.
+     */
+    public Image commit(String reference, CommitRequest request) {
+        Container c = resolve(reference);
+        Image parent = images.resolve(c.imageId());
+        ImageConfig.ContainerConfig config = ConfigChanges.apply(containerConfig(c, parent), request.changes());
+        List<String> command = new ArrayList<>(c.spec().entrypoint());
+        command.addAll(c.spec().cmd());
+        return images.commit(files(c).upperDir(), parent, new CommitOptions(request.tag(), request.author(),
+                request.comment(), String.join(" ", command), config));
+    }
+
+    /** The container's effective config in the image config's shape; ports and volumes come from its image. */
+    private static ImageConfig.ContainerConfig containerConfig(Container c, Image image) {
+        ImageConfig.ContainerConfig base = image.config().config();
+        ContainerSpec s = c.spec();
+        return new ImageConfig.ContainerConfig(s.user().isEmpty() ? null : s.user(),
+                base == null ? null : base.exposedPorts(), s.env(), s.entrypoint().isEmpty() ? null : s.entrypoint(),
+                s.cmd().isEmpty() ? null : s.cmd(), base == null ? null : base.volumes(),
+                s.workingDir().isEmpty() ? null : s.workingDir(), s.labels().isEmpty() ? null : s.labels(), s.stopSignal());
+    }
+
+    /**
+     * The tags a registry lists for a repository (docker pull --all-tags), from the first endpoint
+     * that answers (docker.io mirrors first). The image store has no public tag listing, so the engine
+     * asks through a registry client of its own with the same hosts and certificates.
+     */
+    public List<String> remoteTags(ImageReference repository, Credentials.AuthConfig auth) {
+        try (RegistryClient client = new RegistryClient(config.registries(), Duration.ofSeconds(60),
+                config.imageOptions().certsDir(), config.imageOptions().credentials())) {
+            RuntimeException last = null;
+            for (Endpoint endpoint : client.endpoints(repository)) {
+                try {
+                    return client.open(endpoint, repository.path(), endpoint.mirror() ? null : auth).listTags();
+                } catch (RuntimeException e) {
+                    last = e;
+                }
+            }
+            throw last;
+        }
+    }
+
+    /** docker diff: what the container changed in its image's filesystem. */
+    public List<UpperDir.Change> changes(String reference) {
+        Container c = resolve(reference);
+        return RuntimeMountPoints.withoutMountPoints(images.diff(files(c).upperDir(), images.resolve(c.imageId())));
+    }
+
+    /** docker image prune [-a]: images of every container, stopped ones included, are kept. */
+    public ImageService.PruneResult pruneImages(boolean all) {
+        Set<Digest> inUse = store.all().stream().map(c -> Digest.parse(c.imageId())).collect(Collectors.toSet());
+        return images.prune(all, inUse);
+    }
+
+    /** docker system df. */
+    public DiskUsage diskUsage() {
+        List<Container> containers = store.all();
+        Map<String, Integer> users = DiskUsage.countByImage(containers);
+        List<DiskUsage.ImageUsage> imageUsage = images.list().stream()
+                .map(i -> new DiskUsage.ImageUsage(i, users.getOrDefault(i.id().toString(), 0))).toList();
+        List<DiskUsage.ContainerUsage> containerUsage = containers.stream()
+                .map(c -> new DiskUsage.ContainerUsage(c, DirectorySize.of(files(c).upperDir()))).toList();
+        return new DiskUsage(DirectorySize.of(config.dataRoot().resolve("image").resolve("layers")), imageUsage, containerUsage);
     }
 
     // ---- logs and attach ---------------------------------------------------------------------

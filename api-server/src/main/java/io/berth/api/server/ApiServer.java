@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.api.model.ApiJson;
 import io.berth.api.server.endpoints.ContainerEndpoints;
 import io.berth.api.server.endpoints.ImageEndpoints;
+import io.berth.api.server.endpoints.RegistryEndpoints;
 import io.berth.api.server.endpoints.SystemEndpoints;
 import io.berth.api.server.http.ConnectionHandler;
 import io.berth.api.server.http.Route;
@@ -47,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
         List<Route> routes = new ArrayList<>();
         routes.addAll(new SystemEndpoints(engine).routes());
         routes.addAll(new ImageEndpoints(engine).routes());
+        routes.addAll(new RegistryEndpoints(engine).routes());
         routes.addAll(new ContainerEndpoints(engine).routes());
         this.router = new Router(routes);
     }

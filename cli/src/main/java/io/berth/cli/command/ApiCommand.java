@@ -9,21 +9,35 @@ import java.util.concurrent.Callable;
 
 /** What every subcommand shares: --help, the daemon client and the output streams of the root command. */
 abstract class ApiCommand implements Callable<Integer> {
+    /** The root command, or a command group (`image`, `system`) for their subcommands. */
     @ParentCommand
-    BerthCommand berth;
+    Object parent;
 
     @Option(names = "--help", usageHelp = true, description = "Print usage")
     boolean help;
 
+    BerthCommand root() {
+        return switch (parent) {
+            case BerthCommand root -> root;
+            case CommandGroup group -> group.root();
+            default -> throw new IllegalStateException("unexpected parent command " + parent);
+        };
+    }
+
     EngineClient client() {
-        return berth.client();
+        return root().client();
+    }
+
+    /** X-Registry-Auth for a registry from the stored logins ("{}" when there is none, which daemons accept). */
+    String registryAuth(String registry) throws java.io.IOException {
+        return io.berth.cli.config.RegistryLogins.of(root().environment).header(registry);
     }
 
     PrintStream out() {
-        return berth.out;
+        return root().out;
     }
 
     PrintStream err() {
-        return berth.err;
+        return root().err;
     }
 }

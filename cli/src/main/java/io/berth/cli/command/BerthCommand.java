@@ -58,6 +58,15 @@ public final class BerthCommand implements Callable<Integer> {
         commands.put("rmi", RmiCommand::new);
         commands.put("tag", TagCommand::new);
         commands.put("push", PushCommand::new);
+        commands.put("login", LoginCommand::new);
+        commands.put("logout", LogoutCommand::new);
+        commands.put("save", SaveCommand::new);
+        commands.put("load", LoadCommand::new);
+        commands.put("history", HistoryCommand::new);
+        commands.put("commit", CommitCommand::new);
+        commands.put("diff", DiffCommand::new);
+        commands.put("image", CommandGroup.Image::new);
+        commands.put("system", CommandGroup.SystemGroup::new);
         commands.put("version", VersionCommand::new);
         commands.put("info", InfoCommand::new);
         return commands;

@@ -109,7 +109,7 @@ abstract class ContainerLaunchCommand extends ApiCommand {
                 throw e;
             }
             err().println("Unable to find image '" + reference.familiarString() + "' locally");
-            new ImagePull(client(), err()).pull(reference);
+            new ImagePull(client(), err()).pull(reference, null, registryAuth(reference.domain()));
             return create(path, config);
         }
     }
@@ -167,7 +167,7 @@ abstract class ContainerLaunchCommand extends ApiCommand {
         config.put("Tty", tty);
         config.put("OpenStdin", interactive);
         config.put("StdinOnce", attach && interactive);
-        putIf(config, "Env", ContainerFlags.environment(env, berth.environment));
+        putIf(config, "Env", ContainerFlags.environment(env, root().environment));
         putIf(config, "Cmd", command);
         config.put("Image", image);
         putIf(config, "WorkingDir", workdir);

@@ -21,10 +21,25 @@ final class ImagePull {
     }
 
     void pull(ImageReference reference) throws IOException {
+        pull(reference, null, null);
+    }
+
+    /** With the platform ("os/arch[/variant]", null for the daemon's) and X-Registry-Auth (null for none). */
+    void pull(ImageReference reference, String platform, String registryAuth) throws IOException {
+        pull(reference.familiarName(), reference.digest() != null ? reference.digest() : reference.tag(), platform, registryAuth);
+    }
+
+    /** Without a tag the daemon pulls every tag of the repository. */
+    void pullAllTags(ImageReference repository, String platform, String registryAuth) throws IOException {
+        pull(repository.familiarName(), null, platform, registryAuth);
+    }
+
+    private void pull(String name, String tag, String platform, String registryAuth) throws IOException {
         String path = EngineClient.query("/images/create", EngineClient.parameters(
-                "fromImage", reference.familiarName(),
-                "tag", reference.digest() != null ? reference.digest() : reference.tag()));
-        try (ApiResponse response = client.open(ApiRequest.post(path))) {
+                "fromImage", name, "tag", tag, "platform", platform));
+        ApiRequest request = ApiRequest.post(path);
+        if (registryAuth != null) request = request.withHeader("X-Registry-Auth", registryAuth);
+        try (ApiResponse response = client.open(request)) {
             String error = new ProgressPrinter(client.mapper(), progress).print(response.body());
             if (error != null) {
                 throw new DaemonErrorException(500, error);

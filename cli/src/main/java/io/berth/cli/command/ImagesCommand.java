@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** `berth images [-a] [-q] [--no-trunc]`: docker's image table. */
+/** `berth images [-a] [-q] [--digests] [--no-trunc]`: docker's image table. */
 @Command(name = "images", description = "List images")
 final class ImagesCommand extends ApiCommand {
     @Option(names = {"-a", "--all"}, description = "Show all images (default hides intermediate images)")
@@ -22,6 +22,9 @@ final class ImagesCommand extends ApiCommand {
 
     @Option(names = {"-q", "--quiet"}, description = "Only show image IDs")
     boolean quiet;
+
+    @Option(names = "--digests", description = "Show digests")
+    boolean digests;
 
     @Option(names = "--no-trunc", description = "Don't truncate output")
     boolean noTrunc;
@@ -47,7 +50,7 @@ final class ImagesCommand extends ApiCommand {
         } else if (format != null) {
             out().print(TemplateTable.render(format, ImageTable.fields(images, Instant.now(), !noTrunc), ImageTable.FIELD_HEADERS));
         } else {
-            out().print(ImageTable.render(images, Instant.now(), !noTrunc));
+            out().print(ImageTable.render(images, Instant.now(), !noTrunc, digests));
         }
         return 0;
     }

@@ -60,6 +60,11 @@ public final class HumanUnits {
         return scaled(bytes, 1000, DECIMAL_UNITS, 3);
     }
 
+    /** Decimal units with four significant digits (docker's units.HumanSize: prune's reclaimed space, system df). */
+    public static String preciseSize(long bytes) {
+        return scaled(bytes, 1000, DECIMAL_UNITS, 4);
+    }
+
     /** Binary units with four significant digits, as `docker info` shows memory. */
     public static String binarySize(long bytes) {
         return scaled(bytes, 1024, BINARY_UNITS, 4);

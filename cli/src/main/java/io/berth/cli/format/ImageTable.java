@@ -20,16 +20,29 @@ public final class ImageTable {
     }
 
     public static String render(List<ImageSummary> images, Instant now, boolean truncate) {
-        TableWriter table = new TableWriter().row("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+        return render(images, now, truncate, false);
+    }
+
+    /** With {@code digests} (images --digests), a DIGEST column: the repository's digest for each row. */
+    public static String render(List<ImageSummary> images, Instant now, boolean truncate, boolean digests) {
+        TableWriter table = new TableWriter().row(digests ? List.of("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
+                : List.of("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"));
         for (ImageSummary image : newestFirst(images)) {
             String id = truncate ? Identifiers.shortId(image.id()) : image.id();
             String created = image.created() == null ? "" : HumanUnits.ago(Duration.between(Instant.ofEpochSecond(image.created()), now));
             String size = image.size() == null ? "" : HumanUnits.size(image.size());
             for (String[] repositoryAndTag : repositoriesAndTags(image)) {
-                table.row(repositoryAndTag[0], repositoryAndTag[1], id, created, size);
+                table.row(digests ? List.of(repositoryAndTag[0], repositoryAndTag[1], digestOf(image, repositoryAndTag[0]), id, created, size)
+                        : List.of(repositoryAndTag[0], repositoryAndTag[1], id, created, size));
             }
         }
         return table.render();
+    }
+
+    private static String digestOf(ImageSummary image, String repository) {
+        if (image.repoDigests() == null) return NONE;
+        return image.repoDigests().stream().filter(d -> d.startsWith(repository + "@"))
+                .map(d -> d.substring(d.indexOf('@') + 1)).findFirst().orElse(NONE);
     }
 
     /** The fields `images --format` templates can name, with docker's column headers. */

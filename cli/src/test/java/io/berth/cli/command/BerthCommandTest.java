@@ -273,7 +273,7 @@ class BerthCommandTest {
         BerthCommand root = new BerthCommand(System.out, System.err, Map.of());
         assertEquals(List.of("ps"), List.copyOf(BerthCommand.commandLine(root, new String[]{"-H", "unix:///x.sock", "ps", "-a"})
                 .getSubcommands().keySet()));
-        assertEquals(24, BerthCommand.commandLine(root, new String[]{"--help"}).getSubcommands().size());
+        assertEquals(33, BerthCommand.commandLine(root, new String[]{"--help"}).getSubcommands().size());
         assertEquals(0, berth(Map.of(), "--help"));
         assertTrue(stdout().contains("run") && stdout().contains("images"), stdout());
     }

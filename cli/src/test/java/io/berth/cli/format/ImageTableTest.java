@@ -36,4 +36,16 @@ class ImageTableTest {
         assertEquals(List.of("84f3a9c3759f"), ImageTable.ids(images, true));
         assertEquals(List.of("sha256:84f3a9c3759f" + "0".repeat(52)), ImageTable.ids(images, false));
     }
+
+    @Test
+    void digestsAddTheRepositorysDigestColumn() {
+        String digest = "sha256:" + "d".repeat(64);
+        List<ImageSummary> images = List.of(image("84f3a9c3759f" + "0".repeat(52), 60, 100,
+                List.of("busybox:latest", "other:1"), List.of("busybox@" + digest)));
+        assertEquals("""
+                REPOSITORY   TAG       DIGEST                                                                    IMAGE ID       CREATED              SIZE
+                busybox      latest    %s   84f3a9c3759f   About a minute ago   100B
+                other        1         <none>                                                                    84f3a9c3759f   About a minute ago   100B
+                """.formatted(digest), ImageTable.render(images, NOW, true, true));
+    }
 }

@@ -51,6 +51,7 @@ public final class ContainerEndpoints {
                 Route.of(HttpMethod.POST, "/containers/create", this::create),
                 Route.of(HttpMethod.GET, "/containers/json", this::list),
                 Route.of(HttpMethod.POST, "/containers/prune", this::prune),
+                Route.of(HttpMethod.GET, "/containers/{id}/changes", this::changes),
                 Route.of(HttpMethod.GET, "/containers/{id}/json", this::inspect),
                 Route.of(HttpMethod.POST, "/containers/{id}/start", this::start),
                 Route.of(HttpMethod.POST, "/containers/{id}/wait", this::waitFor),
@@ -123,6 +124,16 @@ public final class ContainerEndpoints {
         String[] kv = filter.split("=", 2);
         String value = c.spec().labels().get(kv[0]);
         return value != null && (kv.length == 1 || value.equals(kv[1]));
+    }
+
+    /** docker diff: [{Path, Kind}] with Kind 0 modified, 1 added, 2 deleted. */
+    private void changes(Exchange ex) throws Exception {
+        ex.json(200, engine.changes(ex.path("id")).stream().map(change -> Map.of("Path", change.path(), "Kind",
+                switch (change.kind()) {
+                    case C -> 0;
+                    case A -> 1;
+                    case D -> 2;
+                })).toList());
     }
 
     private void prune(Exchange ex) throws Exception {

@@ -1,6 +1,9 @@
 package io.berth.api.server.endpoints;
 
+import io.berth.api.model.ContainerSummary;
+import io.berth.api.model.ImageSummary;
 import io.berth.api.model.SystemInfo;
+import io.berth.engine.image.DiskUsage;
 import io.berth.api.model.SystemVersion;
 import io.berth.api.server.http.ApiVersion;
 import io.berth.api.server.http.Exchange;
@@ -29,7 +32,8 @@ public final class SystemEndpoints {
                 Route.of(HttpMethod.GET, "/_ping", this::ping),
                 Route.of(HttpMethod.HEAD, "/_ping", this::ping),
                 Route.of(HttpMethod.GET, "/version", this::version),
-                Route.of(HttpMethod.GET, "/info", this::info));
+                Route.of(HttpMethod.GET, "/info", this::info),
+                Route.of(HttpMethod.GET, "/system/df", this::diskUsage));
     }
 
     private void ping(Exchange ex) {
@@ -108,5 +112,24 @@ public final class SystemEndpoints {
         fields.put("SecurityOptions", List.of());
         fields.put("Warnings", List.of());
         ex.json(200, ex.mapper().convertValue(fields, SystemInfo.class));
+    }
+
+    /** docker system df: images with their container counts, the layers' bytes, containers with their writable layer's. */
+    private void diskUsage(Exchange ex) throws Exception {
+        DiskUsage usage = engine.diskUsage();
+        ContainerViews views = new ContainerViews(ex.mapper());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("LayersSize", usage.layersSize());
+        answer.put("Images", usage.images().stream().map(u -> new ImageSummary(u.image().id().toString(), "",
+                u.image().repoTags(), u.image().repoDigests(), u.image().created().getEpochSecond(), u.image().size(),
+                0L, null, Map.of(), (long) u.containers())).toList());
+        answer.put("Containers", usage.containers().stream().map(u -> {
+            ContainerSummary s = views.summary(u.container());
+            return new ContainerSummary(s.id(), s.names(), s.image(), s.imageId(), s.command(), s.created(), s.ports(),
+                    u.sizeRw(), null, s.labels(), s.state(), s.status(), s.hostConfig(), s.networkSettings(), s.mounts());
+        }).toList());
+        answer.put("Volumes", List.of());
+        answer.put("BuildCache", List.of());
+        ex.json(200, answer);
     }
 }

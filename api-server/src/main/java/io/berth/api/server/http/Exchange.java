@@ -70,6 +70,11 @@ public final class Exchange {
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getLast());
     }
 
+    /** Every value of a repeated query parameter (docker's changes=...&changes=...). */
+    public List<String> queryAll(String name) {
+        return query.getOrDefault(name, List.of());
+    }
+
     public String query(String name, String fallback) {
         return query(name).orElse(fallback);
     }
@@ -86,6 +91,11 @@ public final class Exchange {
         } catch (NumberFormatException e) {
             throw new InvalidArgumentException("invalid value for " + name + ": " + v.get());
         }
+    }
+
+    /** A request header, absent when not sent or empty. */
+    public Optional<String> requestHeader(String name) {
+        return Optional.ofNullable(request.headers().get(name)).filter(v -> !v.isEmpty());
     }
 
     public boolean hasBody() {
