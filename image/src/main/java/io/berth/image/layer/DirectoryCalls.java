@@ -33,11 +33,14 @@ public final class DirectoryCalls implements AutoCloseable {
     public static final long RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08,
             RESOLVE_IN_ROOT = 0x10;
     public static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200;
+    /** chattr's T attribute: ext4's allocator spreads the directories created inside over block groups. */
+    public static final int FS_TOPDIR_FL = 0x00020000;
     public static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000,
             S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFIFO = 0010000;
 
     private static final long SYS_OPENAT2 = 437; // the same number on every architecture (added after the unification)
     private static final int STATX_TYPE = 1, STATX_MODE = 2;
+    private static final long FS_IOC_GETFLAGS = 0x80086601L, FS_IOC_SETFLAGS = 0x40086602L;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -47,6 +50,8 @@ public final class DirectoryCalls implements AutoCloseable {
     private static final MethodHandle OPENAT2 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle IOCTL = LINKER.downcallHandle(LINKER.defaultLookup().find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle OPENAT = libc("openat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle MKDIRAT = libc("mkdirat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle SYMLINKAT = libc("symlinkat", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
@@ -271,6 +276,21 @@ public final class DirectoryCalls implements AutoCloseable {
             if (rc < 0 && (int) ERRNO.get(state, 0L) == Errno.ENOENT) return -1;
             check(rc, "statx", name);
             return statx.get(JAVA_SHORT, 28) & 0xffff;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Adds inode attributes (FS_IOC_GETFLAGS/SETFLAGS, what chattr sets) to an open file or directory. */
+    public void addInodeFlags(int fd, int flags) throws LinuxException {
+        try {
+            check((int) IOCTL.invokeExact(state, fd, FS_IOC_GETFLAGS, value), "ioctl FS_IOC_GETFLAGS", "fd " + fd);
+            int current = value.get(JAVA_INT, 0);
+            if ((current & flags) == flags) return;
+            value.set(JAVA_INT, 0, current | flags);
+            check((int) IOCTL.invokeExact(state, fd, FS_IOC_SETFLAGS, value), "ioctl FS_IOC_SETFLAGS", "fd " + fd);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
