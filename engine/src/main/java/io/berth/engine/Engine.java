@@ -583,6 +583,13 @@ public final class Engine implements AutoCloseable {
                     + "\" (must force) - container " + user.get().id().substring(0, 12)
                     + " is using its referenced image " + image.id().hex().substring(0, 12));
         }
+        // Even forced, the layers of a running container's root filesystem are not deleted from under it.
+        Optional<Container> running = store.all().stream()
+                .filter(c -> c.imageId().equals(image.id().toString()) && c.isRunning()).findFirst();
+        if (running.isPresent() && !keepsImage) {
+            throw new ConflictException("conflict: unable to delete " + image.id().hex().substring(0, 12)
+                    + " (cannot be forced) - image is being used by running container " + running.get().id().substring(0, 12));
+        }
         return images.remove(nameOrId, force);
     }
 

@@ -149,6 +149,17 @@ class EngineTest {
     }
 
     @Test
+    void aForcedRmiDoesNotDeleteTheImageOfARunningContainer() throws Exception {
+        Container c = create("busy", HostSpec.defaults(), "sleep", "60");
+        engine.start(c.id());
+        String imageId = engine.images().resolve("busybox").id().toString();
+        ConflictException e = assertThrows(ConflictException.class, () -> engine.removeImage(imageId, true));
+        assertTrue(e.getMessage().contains("running container " + c.id().substring(0, 12)), e.getMessage());
+        assertEquals(imageId, engine.images().resolve("busybox").id().toString(), "the image is still there");
+        assertTrue(engine.stop("busy", 1));
+    }
+
+    @Test
     void autoRemoveRemovesTheContainerAfterItExits() throws Exception {
         Container c = create("", new HostSpec(true, List.of(), null), "true");
         CompletableFuture<ExitResult> removed = engine.waitFor(c.id(), WaitCondition.REMOVED);
