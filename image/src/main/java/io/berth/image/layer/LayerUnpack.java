@@ -51,12 +51,12 @@ public final class LayerUnpack {
                              Digest expectedBlob, long expectedSize, Digest expectedDiff, Path diffDir,
                              LongConsumer progress, LongConsumer unpackedProgress, ExtractionLimits limits) throws IOException {
         // A descriptor without a size (0) is checked by digest alone.
-        DigestingInputStream blobDigesting = new DigestingInputStream(new Counting(blob, progress), expectedBlob,
+        DigestingInputStream blobDigesting = new DigestingInputStream(new Counting(blob, progress, Long.MAX_VALUE), expectedBlob,
                 expectedBlob == null || expectedSize <= 0 ? -1 : expectedSize);
         InputStream compressed = blobSink == null ? blobDigesting : new TeeInputStream(blobDigesting, blobSink);
         try {
             // Headers, padding and trailing bytes are bounded too: a bomb of zeros after the tar's end must not run forever.
-            InputStream bounded = new Bounded(new Counting(decompress(compressed, compression), unpackedProgress),
+            InputStream bounded = new Counting(decompress(compressed, compression), unpackedProgress,
                     2 * limits.maxUnpackedBytes() + (1 << 20));
             DigestingInputStream tar = new DigestingInputStream(bounded, expectedDiff, -1);
             long unpacked;
@@ -89,42 +89,21 @@ public final class LayerUnpack {
         };
     }
 
-    /** Fails the read once more than {@code limit} decompressed bytes came through. */
-    private static final class Bounded extends FilterInputStream {
-        private final long limit;
-        private long count;
-
-        Bounded(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0 && (count += n) > limit) {
-                throw new UnsafeLayerEntryException("(stream)", "layer decompresses to more than " + limit + " bytes");
-            }
-            return n;
-        }
-    }
-
-    /** Reports progress at most every 256 KiB so a progress stream stays readable. */
+    /**
+     * Counts the bytes that come through: reports progress at most every 256 KiB so a progress
+     * stream stays readable, and fails the read once more than {@code limit} bytes came (a bomb).
+     */
     private static final class Counting extends FilterInputStream {
         private static final long STEP = 256 * 1024;
         private final LongConsumer progress;
+        private final long limit;
         private long count;
         private long reported;
 
-        Counting(InputStream in, LongConsumer progress) {
+        Counting(InputStream in, LongConsumer progress, long limit) {
             super(in);
             this.progress = progress;
+            this.limit = limit;
         }
 
         @Override
@@ -138,6 +117,9 @@ public final class LayerUnpack {
             int n = super.read(b, off, len);
             if (n > 0) {
                 count += n;
+                if (count > limit) {
+                    throw new UnsafeLayerEntryException("(stream)", "layer decompresses to more than " + limit + " bytes");
+                }
                 if (count - reported >= STEP) {
                     reported = count;
                     progress.accept(count);
