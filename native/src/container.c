@@ -27,12 +27,14 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <linux/openat2.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Mount flags that need a remount to apply to a bind mount. */
 #define BIND_REMOUNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
-static int error_fd, start_fd = -1;
+static int error_fd, start_fd = -1, console_fd = -1;
+static int own_stdio; /* stdio is the monitor's pipes or the terminal step's pty, not the caller's inherited fds */
 static struct failure *failure;
 /* The rootfs as the host sees it, from the plan's "root" record: mount targets under it are resolved inside it. */
 static const char *rootfs;
@@ -343,12 +345,82 @@ static void op_loopback(void)
     close(fd);
 }
 
+/*
+ * terminal <console path, or "" for an exec>: the pty comes from the container's own devpts instance, so the
+ * process sees itself on /dev/pts/N of its container (as with runc); the slave becomes its stdio and controlling
+ * terminal and is bound onto /dev/console, and the master goes to the monitor.
+ */
+static void op_terminal(const struct plan *plan, const char *console)
+{
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 && errno == ENOENT)
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        die_errno(errno, "open the pty master /dev/pts/ptmx");
+    int unlock = 0, number;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &number) < 0)
+        die_errno(errno, "unlock the pty");
+    /* by the master's own devpts mount, never by a path the container could have replaced */
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        die_errno(errno, "open the pty slave");
+    const struct record *size = plan_find(plan, "console_size");
+    struct winsize ws = { .ws_row = size ? arg_num(size, 0) : 0, .ws_col = size ? arg_num(size, 1) : 0 };
+    if (size && ioctl(master, TIOCSWINSZ, &ws) < 0)
+        die_errno(errno, "set the console size");
+    if (*console) {
+        struct stat st;
+        if (lstat(console, &st) < 0) {
+            int fd = open(console, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd < 0)
+                die_errno(errno, "create %s", console);
+            close(fd);
+        }
+        char source[64];
+        snprintf(source, sizeof(source), "/proc/self/fd/%d", slave);
+        if (mount(source, console, NULL, MS_BIND, NULL) < 0)
+            die_errno(errno, "bind the pty onto %s", console);
+    }
+    if (setsid() < 0)
+        die_errno(errno, "setsid");
+    if (dup2(slave, STDIN_FILENO) < 0 || dup2(slave, STDOUT_FILENO) < 0 || dup2(slave, STDERR_FILENO) < 0)
+        die_errno(errno, "make the pty stdio");
+    close(slave);
+    if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+        die_errno(errno, "make the pty the controlling terminal");
+    char name[32];
+    snprintf(name, sizeof(name), "/dev/pts/%d", number);
+    if (send_fd(console_fd, master, name) < 0)
+        die_errno(errno, "send the pty master to the monitor");
+    close(master);
+    close(console_fd);
+    console_fd = -1;
+    own_stdio = 1;
+}
+
 static void op_join_ns(const char *path, int type)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, type) < 0)
         die_errno(errno, "setns %s", path);
     close(fd);
+}
+
+/*
+ * Stdio becomes the process's user's, as runc does: a non-root process may then reopen /dev/stdout, /dev/stdin or its
+ * tty (the group stays: tty for a pty). /dev/null is left alone, and so is a pipe of a user namespace's unmapped owner.
+ */
+static void hand_stdio_to(uid_t uid)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+            die_errno(errno, "stat stdio %d", fd);
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+            continue;
+        if (fchown(fd, uid, -1) < 0 && errno != EPERM && errno != EINVAL)
+            die_errno(errno, "chown stdio %d", fd);
+    }
 }
 
 /* user <uid> <gid> <additional gid>...: keeps capabilities across setuid; the caps record then sets them. */
@@ -359,6 +431,8 @@ static void op_user(const struct record *r)
         groups[i - 2] = arg_num(r, i);
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         die_errno(errno, "keep capabilities");
+    if (own_stdio)
+        hand_stdio_to(arg_num(r, 0));
     if (setgroups(r->argc - 2, groups) < 0)
         die_errno(errno, "setgroups");
     if (setresgid(arg_num(r, 1), arg_num(r, 1), arg_num(r, 1)) < 0)
@@ -584,18 +658,22 @@ static void run_record(const struct plan *plan, const struct record *r)
     else if (!strcmp(op, "root")) rootfs = a[0];
     else if (!strcmp(op, "no_new_privs")) { if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno(errno, "no_new_privs"); }
     else if (!strcmp(op, "seccomp")) install_seccomp(a[0]);
+    else if (!strcmp(op, "terminal")) op_terminal(plan, a[0]);
     else if (!strcmp(op, "exec")) op_exec(plan, r);
     /* Records the monitor uses, or that exec reads, are no steps here. */
     else if (!strcmp(op, "log") || !strcmp(op, "exit_file") || !strcmp(op, "clone_flags") || !strcmp(op, "pid_ns") || !strcmp(op, "join_cgroup") ||
              !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env") || !strcmp(op, "oom_events") ||
-             !strcmp(op, "stdio_inherit") || !strcmp(op, "wait_start") || !strcmp(op, "init")) return;
+             !strcmp(op, "stdio_inherit") || !strcmp(op, "wait_start") || !strcmp(op, "init") || !strcmp(op, "console_size") ||
+             !strcmp(op, "open_stdin") || !strcmp(op, "control_socket") || !strcmp(op, "console_socket") || !strcmp(op, "log_rotate")) return;
     else die_errno(EINVAL, "plan: unknown op %s", op);
 }
 
-void container_run(const struct plan *plan, int err_fd, int sync_fd, int start, struct failure *f)
+void container_run(const struct plan *plan, int err_fd, int sync_fd, int start, int console, struct failure *f)
 {
     error_fd = err_fd;
     start_fd = start;
+    console_fd = console;
+    own_stdio = !plan_find(plan, "stdio_inherit");
     failure = f;
     /* The monitor blocks SIGCHLD for its signalfd; a blocked mask would survive execve. */
     sigset_t none;

@@ -2,8 +2,10 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,10 +91,47 @@ static void write_all(int fd, const char *buf, size_t n)
     }
 }
 
-static void write_entry(int log_fd, const char *stream, const char *data, size_t n)
+int log_open(struct log_file *log, const char *path, long long max_size, int max_files)
+{
+    *log = (struct log_file){ .path = path, .fd = -1, .max_size = max_size, .max_files = max_files };
+    if (!path)
+        return 0;
+    struct stat st;
+    if ((log->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0 || fstat(log->fd, &st) < 0)
+        return -1;
+    log->size = st.st_size;
+    return 0;
+}
+
+/* docker's names: <log>.1 is the newest rotated file; the one past max_files - 1 is overwritten by the rename. */
+static void rotate(struct log_file *log)
+{
+    if (log->max_files < 2) {
+        if (ftruncate(log->fd, 0) == 0) /* O_APPEND writes follow the new end */
+            log->size = 0;
+        return;
+    }
+    char from[4096], to[4096];
+    for (int i = log->max_files - 1; i > 1; i--) {
+        snprintf(from, sizeof(from), "%s.%d", log->path, i - 1);
+        snprintf(to, sizeof(to), "%s.%d", log->path, i);
+        rename(from, to); /* a missing one (fewer rotations so far) is no error */
+    }
+    snprintf(to, sizeof(to), "%s.1", log->path);
+    int fresh = -1;
+    if (rename(log->path, to) < 0 || (fresh = open(log->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
+        return; /* keep writing where we are: losing the limit beats losing output */
+    close(log->fd);
+    log->fd = fresh;
+    log->size = 0;
+}
+
+static void write_entry(struct log_file *log, const char *stream, const char *data, size_t n)
 {
     static char line[16 * 1024 * 6 + 256]; /* worst case: every byte escaped to \u00XX */
     char now[64];
+    if (log->fd < 0)
+        return;
     struct out o = { line, 0 };
     format_time_now(now, sizeof(now));
     put(&o, "{\"log\":\"", 8);
@@ -102,10 +141,13 @@ static void write_entry(int log_fd, const char *stream, const char *data, size_t
     put(&o, "\",\"time\":\"", 10);
     put(&o, now, strlen(now));
     put(&o, "\"}\n", 3);
-    write_all(log_fd, line, o.len);
+    if (log->max_size > 0 && log->size > 0 && log->size + (long long)o.len > log->max_size)
+        rotate(log);
+    write_all(log->fd, line, o.len);
+    log->size += o.len;
 }
 
-void log_consume(int log_fd, struct log_stream *s, const char *data, size_t n)
+void log_consume(struct log_file *log, struct log_stream *s, const char *data, size_t n)
 {
     while (n > 0) {
         const char *newline = memchr(data, '\n', n);
@@ -118,15 +160,15 @@ void log_consume(int log_fd, struct log_stream *s, const char *data, size_t n)
         data += take;
         n -= take;
         if (s->buf[s->len - 1] == '\n' || s->len == sizeof(s->buf)) {
-            write_entry(log_fd, s->name, s->buf, s->len);
+            write_entry(log, s->name, s->buf, s->len);
             s->len = 0;
         }
     }
 }
 
-void log_flush_partial(int log_fd, struct log_stream *s)
+void log_flush_partial(struct log_file *log, struct log_stream *s)
 {
     if (s->len > 0)
-        write_entry(log_fd, s->name, s->buf, s->len);
+        write_entry(log, s->name, s->buf, s->len);
     s->len = 0;
 }

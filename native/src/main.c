@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +31,7 @@
 
 struct child_args {
     const struct plan *plan;
-    int in_fd, out_fd, err_fd, error_fd, sync_fd, start_fd;
+    int in_fd, out_fd, err_fd, error_fd, sync_fd, start_fd, console_fd;
 };
 
 static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -47,11 +49,16 @@ static void report(int fd, const char *fmt, ...)
     }
 }
 
+/* The control socket's path once it listens: a failed start leaves no socket file behind. */
+static const char *listening_path;
+
 /* Monitor-side failure before the container exists: errno text like crun's. */
 static void fail(int report_fd, const char *step) __attribute__((noreturn));
 static void fail(int report_fd, const char *step)
 {
     int err = errno;
+    if (listening_path)
+        unlink(listening_path);
     report(report_fd, "failed %d %s\t%s: %s\n", err, step, step, strerror(err));
     _exit(1);
 }
@@ -71,9 +78,9 @@ static int child_main(void *arg)
     }
     /* Nothing of the monitor's (log, signalfd, pipes, the caller's fds) stays open in the container; this also
      * closes the sync pipe's write end, else the child would wait for its own EOF. */
-    int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, a->error_fd, a->sync_fd, a->start_fd };
+    int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, a->error_fd, a->sync_fd, a->start_fd, a->console_fd };
     close_fds_except(keep, sizeof(keep) / sizeof(keep[0]));
-    container_run(a->plan, a->error_fd, a->sync_fd, a->start_fd, &f);
+    container_run(a->plan, a->error_fd, a->sync_fd, a->start_fd, a->console_fd, &f);
 }
 
 /* Writes a user namespace id map of the child; a failure takes the waiting child down with it. */
@@ -133,7 +140,15 @@ static int exit_code(int status)
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-static void drain(int log_fd, struct log_stream *s)
+/* Everything the monitor relays: output to the log, input from control clients to the container's stdin. */
+struct relay {
+    struct log_file log;
+    struct log_stream streams[2];
+    int nstreams;
+    struct control control;
+};
+
+static void drain(struct log_file *log, struct log_stream *s)
 {
     char buf[65536];
     ssize_t n;
@@ -141,9 +156,9 @@ static void drain(int log_fd, struct log_stream *s)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            break;
+            break; /* EAGAIN: a process outside the container's pid 1 still holds it; EIO: the pty's end */
         }
-        log_consume(log_fd, s, buf, n);
+        log_consume(log, s, buf, n);
     }
 }
 
@@ -153,30 +168,54 @@ static void close_stream(struct log_stream *s)
     s->fd = -1;
 }
 
-/* The monitor's event loop: container output to the log until pid 1 exits. Step 3 adds stdin, pty and attach fds. */
-static int monitor_loop(pid_t child, int signal_fd, int log_fd, struct log_stream *streams, int nstreams)
+/* The monitor's event loop until pid 1 exits: output to the log, control clients, pending stdin. */
+static int monitor_loop(pid_t child, int signal_fd, struct relay *r)
 {
-    enum { SIGNAL_SLOT, FIRST_STREAM_SLOT };
-    struct pollfd fds[FIRST_STREAM_SLOT + 2];
+    enum { SIGNAL_SLOT, LISTEN_SLOT, STDIN_SLOT, FIRST_STREAM_SLOT, FIRST_CLIENT_SLOT = FIRST_STREAM_SLOT + 2 };
+    struct control *c = &r->control;
+    struct pollfd *fds = NULL;
+    int capacity = 0;
     for (;;) {
+        int clients = c->count;
+        if (FIRST_CLIENT_SLOT + clients > capacity) {
+            capacity = FIRST_CLIENT_SLOT + clients * 2;
+            struct pollfd *grown = realloc(fds, capacity * sizeof(*fds));
+            if (!grown)
+                return 255;
+            fds = grown;
+        }
         fds[SIGNAL_SLOT] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
-        for (int i = 0; i < nstreams; i++)
-            fds[FIRST_STREAM_SLOT + i] = (struct pollfd){ .fd = streams[i].fd, .events = POLLIN };
-        if (poll(fds, FIRST_STREAM_SLOT + nstreams, -1) < 0) {
+        fds[LISTEN_SLOT] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+        fds[STDIN_SLOT] = (struct pollfd){ .fd = c->pending > 0 ? c->stdin_fd : -1, .events = POLLOUT };
+        for (int i = 0; i < 2; i++)
+            fds[FIRST_STREAM_SLOT + i] = (struct pollfd){ .fd = i < r->nstreams ? r->streams[i].fd : -1, .events = POLLIN };
+        /* back-pressure: with stdin's buffer full, clients wait in their sockets */
+        int reading = control_accepts_input(c);
+        for (int i = 0; i < clients; i++)
+            fds[FIRST_CLIENT_SLOT + i] = (struct pollfd){ .fd = reading ? c->clients[i].fd : -1, .events = POLLIN };
+        if (poll(fds, FIRST_CLIENT_SLOT + clients, -1) < 0) {
             if (errno == EINTR)
                 continue;
             return 255;
         }
-        for (int i = 0; i < nstreams; i++) {
+        for (int i = 0; i < r->nstreams; i++) {
             if (!(fds[FIRST_STREAM_SLOT + i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             char buf[65536];
-            ssize_t n = read(streams[i].fd, buf, sizeof(buf));
+            ssize_t n = read(r->streams[i].fd, buf, sizeof(buf));
             if (n > 0)
-                log_consume(log_fd, &streams[i], buf, n);
-            else if (n == 0 || errno != EINTR)
-                close_stream(&streams[i]);
+                log_consume(&r->log, &r->streams[i], buf, n);
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+                close_stream(&r->streams[i]);
         }
+        if (fds[STDIN_SLOT].revents)
+            control_flush_stdin(c);
+        /* backwards: dropping a client moves the last one, already handled, into its slot */
+        for (int i = clients - 1; i >= 0; i--)
+            if (fds[FIRST_CLIENT_SLOT + i].revents)
+                control_read(c, i);
+        if (fds[LISTEN_SLOT].revents & POLLIN)
+            control_accept(c);
         if (fds[SIGNAL_SLOT].revents & POLLIN) {
             struct signalfd_siginfo info;
             if (read(signal_fd, &info, sizeof(info)) < 0 && errno != EAGAIN)
@@ -186,18 +225,49 @@ static int monitor_loop(pid_t child, int signal_fd, int log_fd, struct log_strea
             while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
                 if (pid != child)
                     continue;
-                /* Whatever the container wrote before dying is still in the pipes: log it all. */
-                for (int i = 0; i < nstreams; i++) {
-                    if (streams[i].fd >= 0) {
-                        fcntl(streams[i].fd, F_SETFL, O_NONBLOCK);
-                        drain(log_fd, &streams[i]);
+                /* Whatever the container wrote before dying is still in the pipes or the pty: log it all. */
+                for (int i = 0; i < r->nstreams; i++) {
+                    if (r->streams[i].fd >= 0) {
+                        fcntl(r->streams[i].fd, F_SETFL, O_NONBLOCK);
+                        drain(&r->log, &r->streams[i]);
                     }
-                    log_flush_partial(log_fd, &streams[i]);
+                    log_flush_partial(&r->log, &r->streams[i]);
                 }
+                free(fds);
                 return exit_code(status);
             }
         }
     }
+}
+
+/* A failure once the child exists: it goes down with the monitor. */
+static void fail_with_child(pid_t child, int report_fd, const char *step) __attribute__((noreturn));
+static void fail_with_child(pid_t child, int report_fd, const char *step)
+{
+    int err = errno;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    errno = err;
+    fail(report_fd, step);
+}
+
+/* runc's --console-socket: the pty master goes to whoever listens there, with the pty's name. */
+static int hand_over_console(const char *path, int master, const char *name)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int rc = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -1 : send_fd(fd, master, name);
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc;
 }
 
 /* The monitor's fd for the container's stdio slot: the caller's own with stdio_inherit, else a fresh pipe end. */
@@ -231,15 +301,22 @@ static void monitor(const struct plan *plan, int report_fd) __attribute__((noret
 static void monitor(const struct plan *plan, int report_fd)
 {
     const struct record *log_rec = plan_find(plan, "log");
+    const struct record *rotate_rec = plan_find(plan, "log_rotate");
     const struct record *exit_rec = plan_find(plan, "exit_file");
     const struct record *clone_rec = plan_find(plan, "clone_flags");
     const struct record *oom_rec = plan_find(plan, "oom_events");
+    const struct record *control_rec = plan_find(plan, "control_socket");
+    const struct record *console_rec = plan_find(plan, "console_socket");
     int inherit = plan_find(plan, "stdio_inherit") != NULL, wait_start = plan_find(plan, "wait_start") != NULL;
-    if ((!inherit && (!log_rec || log_rec->argc != 1)) || !exit_rec || exit_rec->argc != 1) {
+    int terminal = plan_find(plan, "terminal") != NULL, open_stdin = !inherit && plan_find(plan, "open_stdin") != NULL;
+    /* A terminal whose master nobody would read is refused, as runc refuses a detached tty without console socket. */
+    if ((log_rec && (log_rec->argc != 1 || inherit)) || !exit_rec || exit_rec->argc != 1 || (rotate_rec && rotate_rec->argc != 2) ||
+        (control_rec && control_rec->argc != 1) || (console_rec && (console_rec->argc != 1 || !terminal)) ||
+        (terminal && inherit && !console_rec)) {
         errno = EINVAL;
         fail(report_fd, "plan");
     }
-    int in_fd = -1, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    int in_fd = -1, out[2] = { -1, -1 }, err[2] = { -1, -1 }, stdin_pipe[2] = { -1, -1 };
     if (inherit) {
         in_fd = inherited_stdio(STDIN_FILENO, report_fd);
         out[1] = inherited_stdio(STDOUT_FILENO, report_fd);
@@ -256,11 +333,12 @@ static void monitor(const struct plan *plan, int report_fd)
     if (!inherit)
         in_fd = STDIN_FILENO;
 
-    int log_fd = -1;
-    if (!inherit && (log_fd = open(log_rec->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+    struct relay relay = { .control = { .listen_fd = -1, .stdin_fd = -1, .resize_fd = -1 } };
+    if (log_open(&relay.log, log_rec ? log_rec->argv[0] : NULL, rotate_rec ? arg_num(rotate_rec, 0) : 0,
+                 rotate_rec ? (int)arg_num(rotate_rec, 1) : 0) < 0)
         fail(report_fd, "open log");
 
-    signal(SIGPIPE, SIG_IGN); /* a closed log must not kill the monitor */
+    signal(SIGPIPE, SIG_IGN); /* a closed log or stdin must not kill the monitor */
     sigset_t handled;
     sigemptyset(&handled);
     sigaddset(&handled, SIGCHLD);
@@ -270,10 +348,26 @@ static void monitor(const struct plan *plan, int report_fd)
     if (signal_fd < 0)
         fail(report_fd, "signalfd");
 
-    int error_pipe[2], sync_pipe[2], start_pipe[2] = { -1, -1 };
-    if ((!inherit && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) || pipe2(error_pipe, O_CLOEXEC) ||
-        pipe2(sync_pipe, O_CLOEXEC) || (wait_start && pipe2(start_pipe, O_CLOEXEC)))
+    int error_pipe[2], sync_pipe[2], start_pipe[2] = { -1, -1 }, console_pair[2] = { -1, -1 };
+    int piped_output = !inherit && !terminal;
+    if ((piped_output && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) || pipe2(error_pipe, O_CLOEXEC) ||
+        pipe2(sync_pipe, O_CLOEXEC) || (wait_start && pipe2(start_pipe, O_CLOEXEC)) ||
+        (open_stdin && !terminal && pipe2(stdin_pipe, O_CLOEXEC)) ||
+        (terminal && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, console_pair)))
         fail(report_fd, "pipe");
+    if (stdin_pipe[0] >= 0) {
+        in_fd = stdin_pipe[0];
+        relay.control.stdin_fd = stdin_pipe[1];
+        fcntl(stdin_pipe[1], F_SETFL, O_NONBLOCK);
+    }
+    if (terminal && !inherit) /* stdio is /dev/null until the terminal step replaces it */
+        out[1] = err[1] = STDIN_FILENO;
+    /* Listening before the container exists: a client may connect as soon as the start is reported. */
+    if (control_rec) {
+        if (control_listen(&relay.control, control_rec->argv[0]) < 0)
+            fail(report_fd, "control socket");
+        listening_path = control_rec->argv[0];
+    }
 
     /* A pid namespace joined by setns applies to children only, so it is joined here, before clone. */
     for (int i = 0; i < plan->count; i++) {
@@ -288,21 +382,25 @@ static void monitor(const struct plan *plan, int report_fd)
 
     long long oom_kills_before = oom_rec ? read_oom_kills(oom_rec->argv[0]) : 0;
     int flags = clone_rec ? (int)arg_num(clone_rec, 0) : 0;
-    struct child_args args = { plan, in_fd, out[1], err[1], error_pipe[1], sync_pipe[0], start_pipe[0] };
+    struct child_args args = { plan, in_fd, out[1], err[1], error_pipe[1], sync_pipe[0], start_pipe[0], console_pair[1] };
     char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
         fail(report_fd, "mmap");
     pid_t child = clone(child_main, stack + CHILD_STACK_SIZE, flags | SIGCHLD, &args);
     if (child < 0)
         fail(report_fd, "clone");
-    if (inherit)
+    if (in_fd != STDIN_FILENO)
         close(in_fd);
-    close(out[1]);
-    close(err[1]);
+    if (out[1] != STDIN_FILENO) {
+        close(out[1]);
+        close(err[1]);
+    }
     close(error_pipe[1]);
     close(sync_pipe[0]);
     if (wait_start)
         close(start_pipe[0]);
+    if (terminal)
+        close(console_pair[1]);
 
     /* The monitor, still host root, moves the child into its cgroups: a child in a user namespace could not. */
     for (int i = 0; i < plan->count; i++) {
@@ -312,13 +410,8 @@ static void monitor(const struct plan *plan, int report_fd)
         char pid_text[16];
         int len = snprintf(pid_text, sizeof(pid_text), "%d", child);
         int fd = open(r->argv[0], O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, pid_text, len) < 0) {
-            int err = errno;
-            kill(child, SIGKILL);
-            waitpid(child, NULL, 0);
-            errno = err;
-            fail(report_fd, "join cgroup");
-        }
+        if (fd < 0 || write(fd, pid_text, len) < 0)
+            fail_with_child(child, report_fd, "join cgroup");
         close(fd);
     }
 
@@ -339,7 +432,33 @@ static void monitor(const struct plan *plan, int report_fd)
         waitpid(child, NULL, 0);
         f.step[sizeof(f.step) - 1] = f.message[sizeof(f.message) - 1] = '\0';
         report(report_fd, "failed %d %s\t%s\n", f.err, f.step, f.message);
+        control_shutdown(&relay.control);
         _exit(1);
+    }
+    /* The terminal step ran before the child's exec or "ready": its pty master is waiting in the socket. */
+    if (terminal) {
+        char name[64];
+        int master = recv_fd(console_pair[0], name, sizeof(name));
+        if (master < 0)
+            fail_with_child(child, report_fd, "receive the pty master");
+        close(console_pair[0]);
+        if (console_rec) {
+            if (hand_over_console(console_rec->argv[0], master, name) < 0)
+                fail_with_child(child, report_fd, "console socket");
+            close(master);
+        } else {
+            relay.streams[relay.nstreams++] = (struct log_stream){ .name = "stdout", .fd = master };
+            relay.control.resize_fd = master;
+            if (open_stdin) {
+                relay.control.stdin_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+                relay.control.stdin_is_tty = 1;
+            }
+            fcntl(master, F_SETFL, O_NONBLOCK);
+        }
+    }
+    if (piped_output) {
+        relay.streams[relay.nstreams++] = (struct log_stream){ .name = "stdout", .fd = out[0] };
+        relay.streams[relay.nstreams++] = (struct log_stream){ .name = "stderr", .fd = err[0] };
     }
     report(report_fd, "%s %d %d\n", created ? "created" : "started", child, getpid());
     close(report_fd);
@@ -347,6 +466,7 @@ static void monitor(const struct plan *plan, int report_fd)
     if (created) {
         int status = await_start(child, signal_fd);
         if (status != -1) { /* killed before it was started */
+            control_shutdown(&relay.control);
             write_exit_file(exit_rec->argv[0], exit_code(status), 0);
             _exit(0);
         }
@@ -357,19 +477,20 @@ static void monitor(const struct plan *plan, int report_fd)
         /* An exec failure after start ends in the child's exit status (127); the message goes to its stderr log. */
         while ((n = read(error_pipe[0], &f, sizeof(f))) < 0 && errno == EINTR)
             ;
-        if (n > 0 && log_fd >= 0) {
+        if (n > 0) {
             struct log_stream failure_log = { .name = "stderr", .fd = -1 };
             f.message[sizeof(f.message) - 1] = '\0';
-            log_consume(log_fd, &failure_log, f.message, strlen(f.message));
-            log_consume(log_fd, &failure_log, "\n", 1);
+            log_consume(&relay.log, &failure_log, f.message, strlen(f.message));
+            log_consume(&relay.log, &failure_log, "\n", 1);
         }
     }
     close(error_pipe[0]);
 
-    struct log_stream streams[2] = { { .name = "stdout", .fd = out[0] }, { .name = "stderr", .fd = err[0] } };
-    int code = monitor_loop(child, signal_fd, log_fd, streams, inherit ? 0 : 2);
-    if (log_fd >= 0)
-        close(log_fd);
+    int code = monitor_loop(child, signal_fd, &relay);
+    if (relay.log.fd >= 0)
+        close(relay.log.fd);
+    /* The socket goes before the exit is recorded: whoever sees the exit finds no control socket either. */
+    control_shutdown(&relay.control);
     long long oom_kills = oom_rec ? read_oom_kills(oom_rec->argv[0]) - oom_kills_before : 0;
     write_exit_file(exit_rec->argv[0], code, oom_kills);
     _exit(0);

@@ -12,6 +12,8 @@ import io.berth.runtime.cgroup.CgroupDriver;
 import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.runtime.cgroup.CgroupVersion;
 import io.berth.runtime.plan.PlanBuilder;
+import io.berth.runtime.plan.StdioPlan;
+import io.berth.runtime.stdio.ControlChannel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,10 +22,14 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +46,8 @@ public final class ContainerRuntime implements AutoCloseable {
     private static final String PLAN_FILE = "plan";
     private static final String REPORT_FILE = "shim-report";
     private static final int SIGUSR1 = 10;
+    /** sockaddr_un.sun_path holds 108 bytes, the terminating NUL included. */
+    private static final int MAX_SOCKET_PATH = 107;
 
     private record Running(String id, int pid, Instant startedAt, CompletableFuture<ExitStatus> exit)
             implements ContainerProcess {}
@@ -88,23 +96,101 @@ public final class ContainerRuntime implements AutoCloseable {
         return cgroups.version();
     }
 
-    /** Starts the container and returns once its process has exec'd; on failure nothing is left behind. */
+    /**
+     * Starts the container and returns once its process has exec'd; on failure nothing is left behind. Its output
+     * goes to {@code io}'s log, its input and terminal size come through {@link #openControl}; a terminal is
+     * allocated when the spec's process asks for one.
+     */
+    public ContainerProcess start(String id, Spec spec, List<RootfsMount> rootfsMounts, ProcessIo io) throws StartFailure {
+        return launch(id, spec, rootfsMounts, relayed(stateDir(id), io), false);
+    }
+
+    /** {@link #start(String, Spec, List, ProcessIo)} with output logged unbounded to {@code jsonLogFile} and no stdin. */
     public ContainerProcess start(String id, Spec spec, List<RootfsMount> rootfsMounts, Path jsonLogFile) throws StartFailure {
-        return launch(id, spec, rootfsMounts, jsonLogFile.toAbsolutePath(), false);
+        return start(id, spec, rootfsMounts, ProcessIo.logTo(jsonLogFile));
     }
 
     /**
      * OCI create: sets the container up completely and leaves its process waiting just before execve until
-     * {@link #startCreated}. With {@code jsonLogFile} null the container inherits this JVM's stdin, stdout and
-     * stderr (a standalone runtime's caller owns them) instead of having its output logged.
+     * {@link #startCreated}; stdio as with {@link #start(String, Spec, List, ProcessIo)}.
      */
+    public ContainerProcess create(String id, Spec spec, List<RootfsMount> rootfsMounts, ProcessIo io) throws StartFailure {
+        return launch(id, spec, rootfsMounts, relayed(stateDir(id), io), true);
+    }
+
+    /** OCI create with output logged to {@code jsonLogFile}, or with null, this JVM's stdio inherited. */
     public ContainerProcess create(String id, Spec spec, List<RootfsMount> rootfsMounts, Path jsonLogFile) throws StartFailure {
-        return launch(id, spec, rootfsMounts, jsonLogFile == null ? null : jsonLogFile.toAbsolutePath(), true);
+        return jsonLogFile == null ? createWithInheritedStdio(id, spec, rootfsMounts, null)
+                : create(id, spec, rootfsMounts, ProcessIo.logTo(jsonLogFile));
+    }
+
+    /**
+     * OCI create for a standalone runtime: the container inherits this JVM's stdin, stdout and stderr (its caller
+     * owns them), or with a terminal, the pty master goes to {@code consoleSocket} (runc's --console-socket).
+     */
+    public ContainerProcess createWithInheritedStdio(String id, Spec spec, List<RootfsMount> rootfsMounts, Path consoleSocket)
+            throws StartFailure {
+        return launch(id, spec, rootfsMounts, new StdioPlan.Inherited(consoleSocket), true);
     }
 
     /** Runs the container with this JVM's stdio (a standalone runtime's foreground run); returns once it has exec'd. */
     public ContainerProcess startWithInheritedStdio(String id, Spec spec, List<RootfsMount> rootfsMounts) throws StartFailure {
-        return launch(id, spec, rootfsMounts, null, false);
+        return startWithInheritedStdio(id, spec, rootfsMounts, null);
+    }
+
+    /** As {@link #createWithInheritedStdio}, then started: a standalone runtime's run. */
+    public ContainerProcess startWithInheritedStdio(String id, Spec spec, List<RootfsMount> rootfsMounts, Path consoleSocket)
+            throws StartFailure {
+        return launch(id, spec, rootfsMounts, new StdioPlan.Inherited(consoleSocket), false);
+    }
+
+    /** Output and input relayed by the monitor, which listens for control clients at a short path of its own. */
+    private StdioPlan relayed(Path dir, ProcessIo io) {
+        return new StdioPlan.Relayed(Objects.requireNonNull(io, "io"), controlSocket(dir));
+    }
+
+    /**
+     * The control socket of the process whose state is in {@code dir}: a unix socket path is limited to 107 bytes,
+     * so it is named by a hash in {@code <stateRoot>/s/}, not placed in the (possibly deep) state directory.
+     */
+    private Path controlSocket(Path dir) {
+        byte[] digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256").digest(dir.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+        Path socket = stateRoot.resolve("s").resolve(HexFormat.of().formatHex(digest).substring(0, 24));
+        int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (length > MAX_SOCKET_PATH)
+            throw new InvalidArgumentException("control socket path " + socket + " is " + length + " bytes, over the "
+                    + MAX_SOCKET_PATH + " a unix socket address holds: choose a shorter state root than " + stateRoot);
+        return socket;
+    }
+
+    /** A connection to the running container's monitor: its stdin and terminal size. */
+    public ControlChannel openControl(String id) {
+        boolean running = find(id).filter(p -> !p.exit().isDone()).isPresent();
+        return connectControl(running, stateDir(id), "container " + id);
+    }
+
+    /** A connection to the monitor of a running exec: its stdin and terminal size. */
+    public ControlChannel openExecControl(String id, String execId) {
+        Path execDir = execDir(id, execId);
+        boolean running = Files.isDirectory(execDir) && !Files.exists(execDir.resolve(ExitWatcher.EXIT_FILE));
+        return connectControl(running, execDir, "exec " + execId + " of container " + id);
+    }
+
+    private ControlChannel connectControl(boolean running, Path dir, String what) {
+        Path socket = controlSocket(dir);
+        if (running && Files.exists(socket)) {
+            try {
+                return ControlChannel.connect(socket);
+            } catch (IOException e) {
+                // the monitor has exited (it unlinks the socket, unless it was killed)
+            }
+        }
+        throw new NotFoundException(what + " has no control socket");
     }
 
     /** OCI start: lets a created container's process exec. */
@@ -136,7 +222,7 @@ public final class ContainerRuntime implements AutoCloseable {
         return statusOf(id).orElseThrow(() -> new NotFoundException("No such container: " + id));
     }
 
-    private ContainerProcess launch(String id, Spec spec, List<RootfsMount> rootfsMounts, Path logFile, boolean waitForStart)
+    private ContainerProcess launch(String id, Spec spec, List<RootfsMount> rootfsMounts, StdioPlan stdio, boolean waitForStart)
             throws StartFailure {
         Path stateDir = stateDir(id);
         try {
@@ -147,8 +233,9 @@ public final class ContainerRuntime implements AutoCloseable {
             throw new StartFailure("state", "create state directory " + stateDir + ": " + e.getMessage(), e);
         }
         String cgroupsPath = spec.linux() != null && spec.linux().cgroupsPath() != null ? spec.linux().cgroupsPath() : "berth/" + id;
-        boolean inheritStdio = logFile == null;
-        boolean logExisted = inheritStdio || Files.exists(logFile);
+        boolean inheritStdio = stdio instanceof StdioPlan.Inherited;
+        Path logFile = stdio instanceof StdioPlan.Relayed(ProcessIo io, _) ? io.jsonLogFile() : null;
+        boolean logExisted = logFile == null || Files.exists(logFile);
         try {
             long begin = System.nanoTime();
             List<Path> procs;
@@ -158,10 +245,11 @@ public final class ContainerRuntime implements AutoCloseable {
                 throw new StartFailure("cgroup", "create cgroup " + cgroupsPath + ": " + e.getMessage(), e);
             }
             long cgroupDone = System.nanoTime();
-            byte[] plan = new PlanBuilder(spec, rootfsMounts, procs, logFile, stateDir.resolve(ExitWatcher.EXIT_FILE))
+            byte[] plan = new PlanBuilder(spec, rootfsMounts, procs, stdio, stateDir.resolve(ExitWatcher.EXIT_FILE))
                     .cgroupHierarchies(cgroups.hierarchyMounts(cgroupsPath)).oomEventsFile(cgroups.oomEventsFile(cgroupsPath))
-                    .inheritStdio(inheritStdio).waitForStart(waitForStart).build().toBytes();
+                    .waitForStart(waitForStart).build().toBytes();
             Files.write(stateDir.resolve(PLAN_FILE), plan);
+            if (stdio instanceof StdioPlan.Relayed(_, Path socket) && socket != null) Files.createDirectories(socket.getParent());
             long planDone = System.nanoTime();
             ShimReport report = runShim(stateDir, inheritStdio);
             lastLaunch = new LaunchTimings(cgroupDone - begin, planDone - cgroupDone, System.nanoTime() - planDone);
@@ -265,15 +353,34 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /**
      * Runs {@code process} in the running container {@code id} (its namespaces, cgroups and the seccomp filter of
-     * {@code containerSpec}) and returns once it has exec'd. Its output is logged to {@code jsonLogFile}, or with
-     * null goes to this JVM's stdio. State lives in {@code <state>/<id>/exec-<execId>/} until {@link #deleteExec}
-     * or the container's delete.
+     * {@code containerSpec}) and returns once it has exec'd. Its output goes to {@code io}'s log (none: discarded), its
+     * input and terminal size come through {@link #openExecControl}; a terminal is allocated when {@code process} asks
+     * for one. State lives in {@code <state>/<id>/exec-<execId>/} until {@link #deleteExec} or the container's delete.
      */
+    public ContainerProcess exec(String id, String execId, Spec containerSpec, io.berth.oci.runtime.Process process, ProcessIo io)
+            throws StartFailure {
+        return execWith(id, execId, containerSpec, process, dir -> relayed(dir, io));
+    }
+
+    /** As {@link #exec(String, String, Spec, io.berth.oci.runtime.Process, ProcessIo)}; with a null log, this JVM's stdio. */
     public ContainerProcess exec(String id, String execId, Spec containerSpec, io.berth.oci.runtime.Process process, Path jsonLogFile)
             throws StartFailure {
+        return jsonLogFile == null ? execWithInheritedStdio(id, execId, containerSpec, process, null)
+                : exec(id, execId, containerSpec, process, ProcessIo.logTo(jsonLogFile));
+    }
+
+    /** An exec for a standalone runtime: this JVM's stdio, or with a terminal, its pty master sent to {@code consoleSocket}. */
+    public ContainerProcess execWithInheritedStdio(String id, String execId, Spec containerSpec, io.berth.oci.runtime.Process process,
+                                                   Path consoleSocket) throws StartFailure {
+        return execWith(id, execId, containerSpec, process, dir -> new StdioPlan.Inherited(consoleSocket));
+    }
+
+    private ContainerProcess execWith(String id, String execId, Spec containerSpec, io.berth.oci.runtime.Process process,
+                                      java.util.function.Function<Path, StdioPlan> stdioFor) throws StartFailure {
         ContainerProcess container = find(id).filter(p -> !p.exit().isDone())
                 .orElseThrow(() -> new ConflictException("cannot exec in container " + id + ": it is not running"));
         Path execDir = execDir(id, execId);
+        StdioPlan stdio = stdioFor.apply(execDir);
         try {
             Files.createDirectory(execDir);
         } catch (FileAlreadyExistsException e) {
@@ -284,10 +391,10 @@ public final class ContainerRuntime implements AutoCloseable {
         try {
             String cgroupsPath = ContainerState.read(stateDir(id)).cgroupsPath();
             List<Path> procs = cgroups.hierarchyMounts(cgroupsPath).stream().map(h -> h.hostDirectory().resolve("cgroup.procs")).toList();
-            Path logFile = jsonLogFile == null ? null : jsonLogFile.toAbsolutePath();
-            Files.write(execDir.resolve(PLAN_FILE), PlanBuilder.execPlan(containerSpec, process, container.pid(), procs, logFile,
+            Files.write(execDir.resolve(PLAN_FILE), PlanBuilder.execPlan(containerSpec, process, container.pid(), procs, stdio,
                     execDir.resolve(ExitWatcher.EXIT_FILE)).toBytes());
-            ShimReport report = runShim(execDir, logFile == null);
+            if (stdio instanceof StdioPlan.Relayed(_, Path socket)) Files.createDirectories(socket.getParent());
+            ShimReport report = runShim(execDir, stdio instanceof StdioPlan.Inherited);
             return new Running(id + "/" + execId, report.pid(), Instant.now(), exitWatcher().watch(execDir));
         } catch (StartFailure | RuntimeException e) {
             discardExec(execDir, e);
@@ -301,6 +408,7 @@ public final class ContainerRuntime implements AutoCloseable {
     /** Removes the state of an exec that has exited. */
     public void deleteExec(String id, String execId) {
         try {
+            Files.deleteIfExists(controlSocket(execDir(id, execId))); // left only by a monitor that was killed
             deleteTree(execDir(id, execId));
         } catch (IOException e) {
             throw new UncheckedIOException("delete exec " + execId + " of container " + id, e);
@@ -312,8 +420,9 @@ public final class ContainerRuntime implements AutoCloseable {
         return stateDir(id).resolve("exec-" + execId);
     }
 
-    private static void discardExec(Path execDir, Exception failure) {
+    private void discardExec(Path execDir, Exception failure) {
         try {
+            Files.deleteIfExists(controlSocket(execDir));
             deleteTree(execDir);
         } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
@@ -390,6 +499,11 @@ public final class ContainerRuntime implements AutoCloseable {
         try {
             ContainerState state = ContainerState.read(stateDir);
             cgroups.remove(state.cgroupsPath());
+            try (Stream<Path> execs = Files.list(stateDir)) {
+                for (Path exec : execs.filter(p -> p.getFileName().toString().startsWith("exec-")).toList())
+                    Files.deleteIfExists(controlSocket(exec));
+            }
+            Files.deleteIfExists(controlSocket(stateDir)); // left only by a monitor that was killed
             deleteTree(stateDir);
             known.remove(id);
         } catch (IOException e) {
@@ -416,6 +530,7 @@ public final class ContainerRuntime implements AutoCloseable {
     private void discard(Path stateDir, String cgroupsPath, Path createdLog, Exception failure) {
         try {
             cgroups.remove(cgroupsPath);
+            Files.deleteIfExists(controlSocket(stateDir));
             deleteTree(stateDir);
             if (createdLog != null) Files.deleteIfExists(createdLog);
         } catch (IOException | RuntimeException e) {

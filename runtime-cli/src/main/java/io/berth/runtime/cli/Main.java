@@ -47,11 +47,12 @@ public final class Main {
             flag("Print where the time of a start went", "--debug"),
             flag("Accepted for runc compatibility; cgroupsPath is a plain path", "--systemd-cgroup"),
             flag("Print the version", "-v", "--version"), HELP);
+    private static final String CONSOLE_SOCKET_HELP = "Unix socket that receives the pty master (SCM_RIGHTS) when process.terminal is true";
     private static final CommandLine.Option IGNORED = flag("Accepted for runc compatibility", "--no-pivot", "--no-new-keyring");
     private static final List<CommandLine.Command> COMMANDS = List.of(
             new CommandLine.Command("create", "ID", "Create a container from a bundle; its process waits for `start`", List.of(
                     value("Bundle directory (default: current directory)", "-b", "--bundle"), value("File to write the pid to", "--pid-file"),
-                    value("Terminal socket (not supported)", "--console-socket"), IGNORED, HELP), 1, 1),
+                    value(CONSOLE_SOCKET_HELP, "--console-socket"), IGNORED, HELP), 1, 1),
             new CommandLine.Command("start", "ID", "Start a created container", List.of(HELP), 1, 1),
             new CommandLine.Command("state", "ID", "Print a container's OCI state as JSON", List.of(HELP), 1, 1),
             new CommandLine.Command("kill", "ID [SIGNAL]", "Send a signal (default TERM) to pid 1, or to all processes",
@@ -60,12 +61,13 @@ public final class Main {
                     List.of(flag("Kill it first if it runs", "-f", "--force"), HELP), 1, 1),
             new CommandLine.Command("run", "ID", "Create and start a container, wait, and exit with its status", List.of(
                     value("Bundle directory (default: current directory)", "-b", "--bundle"), value("File to write the pid to", "--pid-file"),
-                    value("Terminal socket (not supported)", "--console-socket"), flag("Do not wait for the container", "-d", "--detach"),
+                    value(CONSOLE_SOCKET_HELP, "--console-socket"), flag("Do not wait for the container", "-d", "--detach"),
                     flag("Accepted for runc compatibility", "--keep"), IGNORED, HELP), 1, 1),
             new CommandLine.Command("ps", "ID", "List the processes of a container",
                     List.of(value("table or json", "-f", "--format"), HELP), 1, 1),
             new CommandLine.Command("exec", "ID [COMMAND ARGS...]", "Run a process in a running container",
                     List.of(value("process.json", "-p", "--process"), value("KEY=VALUE", "-e", "--env"), value("Working directory", "--cwd"),
+                            flag("Allocate a terminal (with --detach and --console-socket)", "-t", "--tty"), value(CONSOLE_SOCKET_HELP, "--console-socket"),
                             flag("Do not wait", "-d", "--detach"), value("File to write the pid to", "--pid-file"), HELP), 1, Integer.MAX_VALUE));
 
     private final CommandLine line;
@@ -149,12 +151,19 @@ public final class Main {
 
     /** Creates (waitForStart) or runs the bundle's container with this process's stdio and records what `state` shows. */
     private ContainerProcess launch(String id, boolean waitForStart) throws StartFailure, IOException {
-        if (line.flag("console-socket")) throw new InvalidArgumentException("--console-socket: terminals are not supported by berth-runtime yet");
         long begin = System.nanoTime();
         Bundle bundle = Bundle.load(Path.of(line.option("bundle", ".")));
         long parsed = System.nanoTime();
-        ContainerProcess process = waitForStart ? runtime().create(id, bundle.spec(), List.of(), null)
-                : runtime().startWithInheritedStdio(id, bundle.spec(), List.of());
+        Path consoleSocket = consoleSocket();
+        // a detached process's terminal goes to the console socket (the runtime checks that); runc relays a
+        // foreground run's terminal through its own stdio, which this runtime does not do
+        if (!waitForStart && !line.flag("detach")) {
+            if (consoleSocket != null) throw new InvalidArgumentException("cannot use console socket if runc will not detach or allocate tty");
+            if (bundle.spec().process() != null && Boolean.TRUE.equals(bundle.spec().process().terminal()))
+                throw new InvalidArgumentException("a foreground run with process.terminal is not supported: use run -d --console-socket");
+        }
+        ContainerProcess process = waitForStart ? runtime().createWithInheritedStdio(id, bundle.spec(), List.of(), consoleSocket)
+                : runtime().startWithInheritedStdio(id, bundle.spec(), List.of(), consoleSocket);
         if (line.flag("debug")) {
             LaunchTimings t = runtime().lastLaunchTimings();
             long jvm = ManagementFactory.getRuntimeMXBean().getUptime() - (System.nanoTime() - STARTED) / 1_000_000;
@@ -167,6 +176,11 @@ public final class Main {
                 process.startedAt().toString(), bundle.spec().annotations()).write(root.resolve(id));
         if (line.flag("pid-file")) writePidFile(Path.of(line.option("pid-file", "")), process.pid());
         return process;
+    }
+
+    /** runc's --console-socket: where a detached process's pty master goes; null without the option. */
+    private Path consoleSocket() {
+        return line.flag("console-socket") ? Path.of(line.option("console-socket", "")) : null;
     }
 
     private static void writePidFile(Path pidFile, int pid) throws IOException {
@@ -210,12 +224,15 @@ public final class Main {
             Process p = container.process();
             List<String> env = new ArrayList<>(p.env() == null ? List.of() : p.env());
             env.addAll(line.values("env"));
-            process = new Process(false, null, p.user(), line.arguments().subList(1, line.arguments().size()), null, env,
+            process = new Process(line.flag("tty"), null, p.user(), line.arguments().subList(1, line.arguments().size()), null, env,
                     line.option("cwd", p.cwd()), p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(),
                     p.oomScoreAdj(), p.selinuxLabel());
         }
         String execId = "exec" + Long.toHexString(System.nanoTime());
-        ContainerProcess exec = runtime().exec(id, execId, container, process, null);
+        Path consoleSocket = consoleSocket();
+        if (!line.flag("detach") && Boolean.TRUE.equals(process.terminal()))
+            throw new InvalidArgumentException("an exec with a terminal is supported only with --detach and --console-socket");
+        ContainerProcess exec = runtime().execWithInheritedStdio(id, execId, container, process, consoleSocket);
         if (line.flag("pid-file")) writePidFile(Path.of(line.option("pid-file", "")), exec.pid());
         if (line.flag("detach")) return 0;
         try {

@@ -151,4 +151,61 @@ class RuntimeCliTest {
         check(berth(bundle, "delete", id));
         assertEquals(1, berth(bundle, "state", id).exitCode());
     }
+
+    @Test
+    void aTerminalsMasterGoesToTheConsoleSocket() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "tty; read line; echo got-$line", "s['process']['terminal'] = True");
+        String id = id();
+        Path socket = work.resolve("console.sock");
+        try (ConsoleSocket console = ConsoleSocket.listen(socket)) {
+            check(berth(bundle, "run", "-d", "--console-socket", socket.toString(), id));
+            ConsoleSocket.Console received = console.receive();
+            try {
+                assertEquals("/dev/pts/0", received.name());
+                ConsoleSocket.write(received.master(), "typed\n");
+                assertEquals("/dev/pts/0\r\ntyped\r\ngot-typed\r\n", ConsoleSocket.readAll(received.master(), 10_000),
+                        "the container's own pty, its output, the echo of the input and the answer");
+            } finally {
+                ConsoleSocket.close(received.master());
+            }
+        }
+        for (int i = 0; i < 500 && !state(bundle, id).get("status").asText().equals("stopped"); i++) Thread.sleep(10);
+        assertEquals("stopped", state(bundle, id).get("status").asText());
+    }
+
+    @Test
+    void aDetachedExecWithATerminalSendsItsMasterToTheConsoleSocket() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "sleep 30", "");
+        String id = id();
+        check(berth(bundle, "run", "-d", id));
+        Path socket = work.resolve("exec.sock");
+        try (ConsoleSocket console = ConsoleSocket.listen(socket)) {
+            Path process = work.resolve("process.json");
+            Files.writeString(process, "{\"terminal\": true, \"consoleSize\": {\"height\": 25, \"width\": 90},"
+                    + " \"args\": [\"sh\", \"-c\", \"tty; stty size\"], \"cwd\": \"/\", \"env\": [\"PATH=/bin\"]}");
+            check(berth(bundle, "exec", "-d", "--console-socket", socket.toString(), "--process", process.toString(), id));
+            ConsoleSocket.Console received = console.receive();
+            try {
+                assertEquals("/dev/pts/0\r\n25 90\r\n", ConsoleSocket.readAll(received.master(), 10_000));
+            } finally {
+                ConsoleSocket.close(received.master());
+            }
+        }
+        assertEquals(1, berth(bundle, "exec", "-t", id, "true").exitCode(), "a foreground exec cannot have a terminal");
+    }
+
+    @Test
+    void aDetachedTerminalWithoutConsoleSocketIsRefusedAsByRunc() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "true", "s['process']['terminal'] = True");
+        String id = id();
+        for (List<String> command : List.of(List.of("create", id), List.of("run", "-d", id))) {
+            Bundles.Result refused = berth(bundle, command.toArray(String[]::new));
+            assertEquals(1, refused.exitCode());
+            assertEquals("berth-runtime: cannot allocate tty if runc will detach without setting console socket\n", refused.stderr());
+            assertFalse(Files.exists(root.resolve(id)), "no state left");
+        }
+        Path plain = Bundles.create(work.resolve("plain"), "true", "");
+        Bundles.Result noTerminal = berth(plain, "run", "-d", "--console-socket", work.resolve("c.sock").toString(), id);
+        assertEquals("berth-runtime: cannot use console socket if runc will not detach or allocate tty\n", noTerminal.stderr());
+    }
 }

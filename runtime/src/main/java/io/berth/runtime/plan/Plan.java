@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * What berth-shim executes, as records in order. On disk each record is {@code op\0argc\0arg1\0...argN\0}
  * (argc in decimal, so empty arguments survive): trivial to parse in C, and no argument needs escaping.
- * The container child runs its records top to bottom; the monitor reads log, exit_file, clone_flags,
- * pid_ns, uid_map and gid_map. native/README.md lists every op.
+ * The container child runs its records top to bottom; the monitor reads log, log_rotate, exit_file, clone_flags,
+ * pid_ns, uid_map, gid_map and the stdio records (open_stdin, control_socket, console_size, console_socket).
+ * native/README.md lists every op.
  */
 public final class Plan {
     public record Record(String op, List<String> args) {}

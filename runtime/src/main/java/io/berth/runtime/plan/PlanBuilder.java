@@ -40,21 +40,20 @@ public final class PlanBuilder {
     private final Spec spec;
     private final List<RootfsMount> rootfsMounts;
     private final List<Path> cgroupProcsFiles;
-    private final Path logFile;
+    private final StdioPlan stdio;
     private final Path exitFile;
     private List<HierarchyMount> cgroupHierarchies = List.of();
     private Path oomEventsFile;
-    private boolean inheritStdio;
     private boolean waitForStart;
 
     /** The annotation that asks for a minimal init as pid 1 (docker run --init). */
     public static final String INIT_ANNOTATION = "io.berth.init";
 
-    public PlanBuilder(Spec spec, List<RootfsMount> rootfsMounts, List<Path> cgroupProcsFiles, Path logFile, Path exitFile) {
+    public PlanBuilder(Spec spec, List<RootfsMount> rootfsMounts, List<Path> cgroupProcsFiles, StdioPlan stdio, Path exitFile) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.rootfsMounts = List.copyOf(rootfsMounts);
         this.cgroupProcsFiles = List.copyOf(cgroupProcsFiles);
-        this.logFile = logFile;
+        this.stdio = Objects.requireNonNull(stdio, "stdio");
         this.exitFile = exitFile;
     }
 
@@ -67,12 +66,6 @@ public final class PlanBuilder {
     /** The cgroup file counting OOM kills; the monitor compares its count before and after the run. */
     public PlanBuilder oomEventsFile(Path file) {
         this.oomEventsFile = file;
-        return this;
-    }
-
-    /** The container gets the shim's stdin, stdout and stderr instead of logged pipes (a standalone runtime's run). */
-    public PlanBuilder inheritStdio(boolean inherit) {
-        this.inheritStdio = inherit;
         return this;
     }
 
@@ -92,8 +85,7 @@ public final class PlanBuilder {
         List<Linux.Namespace> namespaces = linux.namespaces() == null ? List.of() : linux.namespaces();
 
         Plan plan = new Plan();
-        if (inheritStdio) plan.add("stdio_inherit");
-        else plan.add("log", logFile);
+        stdio.addMonitorRecords(plan, process);
         plan.add("exit_file", exitFile);
         if (oomEventsFile != null) plan.add("oom_events", oomEventsFile);
         if (waitForStart) plan.add("wait_start");
@@ -132,6 +124,8 @@ public final class PlanBuilder {
                     .forEach(link -> plan.add("symlink", link.getValue(), inside(rootfs, link.getKey())));
         }
         plan.add("pivot_root", rootfs);
+        // in the container's tree, with its /dev/pts and /proc mounted, before anything is made read-only
+        if (Boolean.TRUE.equals(process.terminal())) plan.add("terminal", "/dev/console");
         String cwd = process.cwd() == null ? "/" : process.cwd();
         plan.add("mkdir", cwd); // as root, before the process's user may lack the rights
         if (linux.rootfsPropagation() != null) {
@@ -179,15 +173,14 @@ public final class PlanBuilder {
 
     /**
      * A plan that runs {@code process} inside the running container whose pid 1 is {@code containerPid}: it joins the
-     * namespaces the container has of its own (as /proc/&lt;pid&gt;/ns links), its cgroups and its seccomp filter; stdio is
-     * the caller's ({@code logFile} null) or logged.
+     * namespaces the container has of its own (as /proc/&lt;pid&gt;/ns links), its cgroups and its seccomp filter; a
+     * terminal comes from the container's devpts, but no /dev/console is bound for an exec (as with runc).
      */
-    public static Plan execPlan(Spec container, Process process, int containerPid, List<Path> cgroupProcsFiles, Path logFile, Path exitFile) {
+    public static Plan execPlan(Spec container, Process process, int containerPid, List<Path> cgroupProcsFiles, StdioPlan stdio, Path exitFile) {
         Linux linux = container.linux();
         List<Linux.Namespace> namespaces = linux == null || linux.namespaces() == null ? List.of() : linux.namespaces();
         Plan plan = new Plan();
-        if (logFile == null) plan.add("stdio_inherit");
-        else plan.add("log", logFile);
+        stdio.addMonitorRecords(plan, process);
         plan.add("exit_file", exitFile);
         if (namespaces.stream().anyMatch(ns -> ns.type().equals("pid")))
             plan.add("pid_ns", "/proc/" + containerPid + "/ns/pid");
@@ -197,6 +190,7 @@ public final class PlanBuilder {
             if (namespaces.stream().anyMatch(ns -> ns.type().equals(type)))
                 plan.add("join_ns", "/proc/" + containerPid + "/ns/" + PROC_NS_NAMES.get(type), NAMESPACES.get(type));
         }
+        if (Boolean.TRUE.equals(process.terminal())) plan.add("terminal", "");
         processRecords(plan, process, linux == null ? null : linux.seccomp(), process.cwd() == null ? "/" : process.cwd());
         return plan;
     }

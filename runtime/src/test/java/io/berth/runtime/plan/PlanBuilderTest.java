@@ -18,9 +18,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class PlanBuilderTest {
     private static final Path LOG = Path.of("/var/log/c.json"), EXIT = Path.of("/run/berth/c/exit");
+    private static final StdioPlan LOGGED = new StdioPlan.Relayed(io.berth.runtime.ProcessIo.logTo(LOG), null);
 
     private static Plan build(Spec spec, List<RootfsMount> rootfs) {
-        return new PlanBuilder(spec, rootfs, List.of(Path.of("/sys/fs/cgroup/pids/berth/c/cgroup.procs")), LOG, EXIT).build();
+        return new PlanBuilder(spec, rootfs, List.of(Path.of("/sys/fs/cgroup/pids/berth/c/cgroup.procs")), LOGGED, EXIT).build();
     }
 
     private static Spec defaultSpec() {
@@ -102,7 +103,7 @@ class PlanBuilderTest {
     void mountsV1HierarchiesInATmpfsThatIsThenMadeReadOnly() {
         List<HierarchyMount> v1 = List.of(new HierarchyMount("cpu", "cgroup", "cpu", Path.of("/sys/fs/cgroup/cpu/berth/c")),
                 new HierarchyMount("memory", "cgroup", "memory", Path.of("/sys/fs/cgroup/memory/berth/c")));
-        Plan plan = new PlanBuilder(defaultSpec(), List.of(), List.of(), LOG, EXIT).cgroupHierarchies(v1).build();
+        Plan plan = new PlanBuilder(defaultSpec(), List.of(), List.of(), LOGGED, EXIT).cgroupHierarchies(v1).build();
         List<List<String>> cgroupMounts = plan.records("mount").stream().map(Plan.Record::args)
                 .filter(a -> a.get(0).startsWith("/sys/fs/cgroup")).toList();
         long flags = LinuxFlags.MS_NOSUID | LinuxFlags.MS_NOEXEC | LinuxFlags.MS_NODEV | LinuxFlags.MS_RELATIME;
@@ -117,7 +118,7 @@ class PlanBuilderTest {
     @Test
     void mountsTheUnifiedHierarchyDirectlyAndBindsWithoutACgroupNamespace() {
         List<HierarchyMount> v2 = List.of(new HierarchyMount("", "cgroup2", "", Path.of("/sys/fs/cgroup/berth/c")));
-        Plan own = new PlanBuilder(defaultSpec(), List.of(), List.of(), LOG, EXIT).cgroupHierarchies(v2).build();
+        Plan own = new PlanBuilder(defaultSpec(), List.of(), List.of(), LOGGED, EXIT).cgroupHierarchies(v2).build();
         List<String> mount = own.records("mount").stream().map(Plan.Record::args)
                 .filter(a -> a.get(0).equals("/sys/fs/cgroup")).findFirst().orElseThrow();
         assertEquals(List.of("cgroup", "/rootfs/sys/fs/cgroup", "cgroup2"), mount.subList(1, 4));
@@ -130,7 +131,7 @@ class PlanBuilderTest {
         Spec spec = new Spec(base.ociVersion(), base.process(), base.root(), base.hostname(), null, base.mounts(),
                 new io.berth.oci.runtime.Linux(hostCgroupNs, null, null, null, linux.resources(), linux.cgroupsPath(), null, null,
                         null, null, linux.devices(), null, null), null);
-        Plan bound = new PlanBuilder(spec, List.of(), List.of(), LOG, EXIT).cgroupHierarchies(v2).build();
+        Plan bound = new PlanBuilder(spec, List.of(), List.of(), LOGGED, EXIT).cgroupHierarchies(v2).build();
         List<String> bind = bound.records("mount").stream().map(Plan.Record::args)
                 .filter(a -> a.get(0).equals("/sys/fs/cgroup")).findFirst().orElseThrow();
         assertEquals("/sys/fs/cgroup/berth/c", bind.get(1));
@@ -159,5 +160,48 @@ class PlanBuilderTest {
         assertEquals(List.of("sh", "-c", ""), plan.records("exec").getFirst().args());
         assertEquals(List.of("PATH=" + SpecDefaults.PATH), plan.records("env").getFirst().args());
         assertEquals(List.of("0", "0"), plan.records("user").getFirst().args());
+    }
+
+    private static Spec withTerminal(Spec base, io.berth.oci.runtime.Process.ConsoleSize size) {
+        var p = base.process();
+        var process = new io.berth.oci.runtime.Process(true, size, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
+                p.rlimits(), p.noNewPrivileges(), null, null, null);
+        return new Spec(base.ociVersion(), process, base.root(), base.hostname(), null, base.mounts(), base.linux(), null);
+    }
+
+    @Test
+    void tellsTheMonitorAboutRotationStdinAndTheControlSocketAndSetsUpTheTerminalAfterPivotRoot() {
+        var io = new io.berth.runtime.ProcessIo(LOG, new io.berth.runtime.LogRotation(1000, 3), true);
+        Plan plan = new PlanBuilder(withTerminal(defaultSpec(), new io.berth.oci.runtime.Process.ConsoleSize(30, 100)), List.of(), List.of(),
+                new StdioPlan.Relayed(io, Path.of("/run/s/abc")), EXIT).build();
+        List<String> ops = plan.records().stream().map(Plan.Record::op).toList();
+        assertEquals(List.of("log", "log_rotate", "open_stdin", "control_socket", "console_size", "exit_file"), ops.subList(0, 6));
+        assertEquals(List.of("1000", "3"), plan.records("log_rotate").getFirst().args());
+        assertEquals(List.of("30", "100"), plan.records("console_size").getFirst().args(), "rows, then columns");
+        assertEquals(ops.indexOf("pivot_root") + 1, ops.indexOf("terminal"));
+        assertEquals(List.of("/dev/console"), plan.records("terminal").getFirst().args());
+        assertTrue(build(defaultSpec(), List.of()).records("terminal").isEmpty(), "no terminal unless the process asks for one");
+    }
+
+    @Test
+    void anExecsTerminalComesAfterItJoinsTheMountNamespaceAndBindsNoConsole() {
+        Spec spec = withTerminal(defaultSpec(), null);
+        Plan plan = PlanBuilder.execPlan(spec, spec.process(), 42, List.of(), new StdioPlan.Relayed(io.berth.runtime.ProcessIo.logTo(null), null), EXIT);
+        List<Plan.Record> records = plan.records();
+        assertTrue(plan.records("log").isEmpty(), "no log: output discarded");
+        assertTrue(plan.records("stdio_inherit").isEmpty());
+        int terminal = records.indexOf(plan.records("terminal").getFirst());
+        assertEquals(new Plan.Record("join_ns", List.of("/proc/42/ns/mnt", Long.toString(LinuxFlags.CLONE_NEWNS))), records.get(terminal - 1));
+        assertEquals(List.of(""), records.get(terminal).args());
+    }
+
+    @Test
+    void anInheritedTerminalNeedsAConsoleSocketAsWithRunc() {
+        Spec spec = withTerminal(defaultSpec(), null);
+        InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+                () -> new PlanBuilder(spec, List.of(), List.of(), new StdioPlan.Inherited(null), EXIT).build());
+        assertEquals("cannot allocate tty if runc will detach without setting console socket", e.getMessage());
+        Plan plan = new PlanBuilder(spec, List.of(), List.of(), new StdioPlan.Inherited(Path.of("/tmp/console.sock")), EXIT).build();
+        assertEquals(List.of("/tmp/console.sock"), plan.records("console_socket").getFirst().args());
     }
 }
