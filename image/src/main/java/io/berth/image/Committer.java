@@ -24,6 +24,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -38,7 +40,7 @@ final class Committer {
         this.service = service;
     }
 
-    Image commit(Path upperDir, Image parent, CommitOptions options) {
+    Image commit(Path upperDir, Image parent, CommitOptions options, Predicate<String> excluded) {
         options.tag().ifPresent(ImageService::requireTag);
         Path tempBlob = null;
         Path tempLayer = null;
@@ -50,7 +52,7 @@ final class Committer {
                  DigestOutputStream blobOut = new DigestOutputStream(new java.io.BufferedOutputStream(file, 1 << 16), blobHash);
                  GZIPOutputStream gzip = new GZIPOutputStream(blobOut, 1 << 16);
                  DigestOutputStream tarOut = new DigestOutputStream(gzip, diffHash)) {
-                UpperDir.writeTar(upperDir, tarOut);
+                UpperDir.writeTar(upperDir, tarOut, excluded);
             }
             Digest diffId = Digest.ofHex(HexFormat.of().formatHex(diffHash.digest()));
             Digest blobDigest = Digest.ofHex(HexFormat.of().formatHex(blobHash.digest()));
@@ -90,7 +92,7 @@ final class Committer {
             layers.add(new ImageLayer(layers.size(), chainId, blobDigest, MediaTypes.DOCKER_LAYER_GZIP, blobSize));
             long size = (parent == null ? 0 : parent.size()) + unpacked.unpackedSize();
             service.store.metadata().saveImage(new ImageRecord(id, null, null, size), layers,
-                    options.tag().map(ImageReference::toString), java.util.Optional.empty());
+                    options.tag().map(ImageReference::toString), Optional.empty(), Optional.ofNullable(parent).map(Image::id));
             return service.image(id);
         } catch (IOException e) {
             throw new StoreException("committing " + upperDir + (parent == null ? "" : " on " + parent.id()), e);

@@ -44,6 +44,8 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -285,39 +287,155 @@ public final class ImageService implements AutoCloseable {
         store.metadata().setTag(ref.toString(), image.id());
     }
 
-    /**
-     * docker rmi: a tag or digest reference is untagged, and the image is deleted once nothing names
-     * it; an id deletes the image (refusing without force when tags in several repositories name it).
-     */
+    /** A container created from an image, as far as image removal cares: the image store knows no containers. */
+    public record ImageUser(String containerId, boolean running) {}
+
+    /** docker rmi for a store without containers: nothing uses any image. */
     public List<String> remove(String nameOrId, boolean force) {
+        return remove(nameOrId, force, id -> List.of());
+    }
+
+    /**
+     * docker rmi with dockerd's rules. A reference (tag or digest) is untagged, with the digests of its
+     * repository once no tag of it is left; without force that is refused (409) if it is the image's only
+     * reference and a container uses the image. The image itself goes once nothing names it. An id deletes
+     * the image with all its references: without force only if at most one tag names it and no container
+     * uses it, with force unless a container runs it. A container's image is never deleted from under it:
+     * where dockerd would delete a forced image a container still uses, it stays here untagged (dangling)
+     * until that container is removed. Returns docker's "Untagged: ..." and "Deleted: ..." lines.
+     */
+    public List<String> remove(String nameOrId, boolean force, Function<Digest, List<ImageUser>> users) {
         contentLock.writeLock().lock();
         try {
             Resolved resolved = resolveId(nameOrId);
             Digest id = resolved.id();
             MetadataStore metadata = store.metadata();
+            List<ImageUser> usedBy = users.apply(id);
+            boolean hasChildren = !metadata.childrenOf(id).isEmpty();
+            Optional<ImageUser> running = usedBy.stream().filter(ImageUser::running).findFirst();
+            Optional<ImageUser> stopped = usedBy.stream().filter(u -> !u.running()).findFirst();
             List<String> lines = new ArrayList<>();
             if (resolved.byReference() != null) {
                 ImageReference ref = resolved.byReference();
-                if (ref.digest() != null) metadata.removeRepoDigest(ref.name() + "@" + ref.digest());
-                else metadata.removeTag(ref.toString());
+                if (!force && isSingleReference(metadata, id) && !usedBy.isEmpty()) {
+                    throw new ConflictException("conflict: unable to remove repository reference \"" + nameOrId
+                            + "\" (must force) - container " + shortId(usedBy.getFirst().containerId())
+                            + " is using its referenced image " + id.shortId());
+                }
+                if (ref.digest() != null) {
+                    metadata.removeRepoDigest(ref.name() + "@" + ref.digest());
+                } else {
+                    metadata.removeTag(ref.toString());
+                }
                 lines.add("Untagged: " + ref.familiarName());
-                if (!metadata.tagsOf(id).isEmpty()) return lines;
-                // Digests of the same repository alone do not keep an image whose last tag went, as in docker.
+                boolean repositoryStillTagged = metadata.tagsOf(id).stream().anyMatch(t -> ImageReference.parse(t).name().equals(ref.name()));
+                if (ref.digest() == null && !repositoryStillTagged) {
+                    for (String digest : metadata.repoDigestsOf(id)) {
+                        if (!ImageReference.parse(digest).name().equals(ref.name())) continue;
+                        metadata.removeRepoDigest(digest);
+                        lines.add("Untagged: " + ImageReference.parse(digest).familiarName());
+                    }
+                }
+                // Still named, a container's, or the parent of another image: it stays (untagged), as in dockerd.
+                if (!references(metadata, id).isEmpty() || !usedBy.isEmpty() || hasChildren) return lines;
             } else {
-                Set<String> repositories = new LinkedHashSet<>();
-                metadata.tagsOf(id).forEach(tag -> repositories.add(ImageReference.parse(tag).name()));
-                if (repositories.size() > 1 && !force) {
+                if (isSingleReference(metadata, id)) {
+                    refuseHardConflicts(id, hasChildren, running);
+                    if (!force) stopped.ifPresent(user -> { throw inUse(id, user); });
+                    lines.addAll(untagAll(metadata, id));
+                }
+                refuseHardConflicts(id, hasChildren, running);
+                if (!force && !references(metadata, id).isEmpty()) {
                     throw new ConflictException("conflict: unable to delete " + id.shortId()
                             + " (must be forced) - image is referenced in multiple repositories");
                 }
-                for (String tag : metadata.tagsOf(id)) lines.add("Untagged: " + ImageReference.parse(tag).familiarName());
+                if (!force) stopped.ifPresent(user -> { throw inUse(id, user); });
+                lines.addAll(untagAll(metadata, id));
+                if (!usedBy.isEmpty()) return lines;
             }
-            for (String digest : metadata.repoDigestsOf(id)) lines.add("Untagged: " + ImageReference.parse(digest).familiarName());
+            Optional<Digest> parent = metadata.parentOf(id);
             lines.addAll(deleteImage(id));
+            lines.addAll(deleteUnusedParents(parent, users));
             return lines;
         } finally {
             contentLock.writeLock().unlock();
         }
+    }
+
+    /** What even force does not override: images made from this one, or a container running it. */
+    private static void refuseHardConflicts(Digest id, boolean hasChildren, Optional<ImageUser> running) {
+        if (hasChildren) {
+            throw new ConflictException("conflict: unable to delete " + id.shortId() + " (cannot be forced) - image has dependent child images");
+        }
+        running.ifPresent(user -> { throw inUse(id, user); });
+    }
+
+    /**
+     * dockerd's quiet pruning after a deletion: the parent goes too, and its parent, as long as nothing
+     * names it, no container uses it and no other image was made from it.
+     */
+    private List<String> deleteUnusedParents(Optional<Digest> parent, Function<Digest, List<ImageUser>> users) {
+        MetadataStore metadata = store.metadata();
+        List<String> lines = new ArrayList<>();
+        Optional<Digest> next = parent;
+        while (next.isPresent()) {
+            Digest id = next.get();
+            if (metadata.image(id).isEmpty() || !references(metadata, id).isEmpty() || !metadata.childrenOf(id).isEmpty()
+                    || !users.apply(id).isEmpty()) {
+                break;
+            }
+            next = metadata.parentOf(id);
+            lines.addAll(deleteImage(id));
+        }
+        return lines;
+    }
+
+    /** The image {@code image} was committed from (docker inspect's Parent), if it was. */
+    public Optional<Digest> parentOf(Image image) {
+        return store.metadata().parentOf(image.id());
+    }
+
+    /** Images other images were made from: docker images hides them while they are untagged, unless -a. */
+    public Set<Digest> parentIds() {
+        return store.metadata().parentIds();
+    }
+
+    private static String shortId(String containerId) {
+        return containerId.length() > 12 ? containerId.substring(0, 12) : containerId;
+    }
+
+    private static ConflictException inUse(Digest id, ImageUser user) {
+        return new ConflictException("conflict: unable to delete " + id.shortId() + " (" + (user.running() ? "cannot" : "must")
+                + " be forced) - image is being used by " + (user.running() ? "running" : "stopped") + " container "
+                + shortId(user.containerId()));
+    }
+
+    /** Tags and digests naming an image, sorted like dockerd's reference store (by full name). */
+    private static List<String> references(MetadataStore metadata, Digest id) {
+        List<String> all = new ArrayList<>(metadata.tagsOf(id));
+        all.addAll(metadata.repoDigestsOf(id));
+        all.sort(null);
+        return all;
+    }
+
+    /** dockerd's isSingleReference: at least one reference, all in one repository, at most one of them a tag. */
+    private static boolean isSingleReference(MetadataStore metadata, Digest id) {
+        List<String> tags = metadata.tagsOf(id);
+        if (tags.size() > 1) return false;
+        Set<String> repositories = new LinkedHashSet<>();
+        tags.forEach(tag -> repositories.add(ImageReference.parse(tag).name()));
+        metadata.repoDigestsOf(id).forEach(digest -> repositories.add(ImageReference.parse(digest).name()));
+        return repositories.size() == 1;
+    }
+
+    private static List<String> untagAll(MetadataStore metadata, Digest id) {
+        List<String> lines = new ArrayList<>();
+        for (String name : references(metadata, id)) {
+            if (name.contains("@")) metadata.removeRepoDigest(name);
+            else metadata.removeTag(name);
+            lines.add("Untagged: " + ImageReference.parse(name).familiarName());
+        }
+        return lines;
     }
 
     /**
@@ -326,18 +444,29 @@ public final class ImageService implements AutoCloseable {
      * overlay whiteouts and opaque directories turned back into ".wh." entries.
      */
     public Image commit(Path upperDir, Image parent, CommitOptions commitOptions) {
+        return commit(upperDir, parent, commitOptions, path -> false);
+    }
+
+    /**
+     * docker commit leaving out the paths {@code excluded} accepts ("/etc/hostname": mount points the
+     * runtime made in the upper dir) and the directories that held nothing else.
+     */
+    public Image commit(Path upperDir, Image parent, CommitOptions commitOptions, Predicate<String> excluded) {
         contentLock.readLock().lock();
         try {
-            return new Committer(this).commit(upperDir, parent, commitOptions);
+            return new Committer(this).commit(upperDir, parent, commitOptions, excluded);
         } finally {
             contentLock.readLock().unlock();
         }
     }
 
-    /** docker diff: what {@code upperDir} changes in {@code parent}'s filesystem (A/C/D entries, in path order). */
-    public List<UpperDir.Change> diff(Path upperDir, Image parent) {
+    /**
+     * docker diff: what {@code upperDir} changes in {@code parent}'s filesystem (A/C/D entries, in path
+     * order), without the paths {@code excluded} accepts and directories that held only those.
+     */
+    public List<UpperDir.Change> diff(Path upperDir, Image parent, Predicate<String> excluded) {
         try {
-            return UpperDir.changes(upperDir, parent == null ? List.of() : layerDirs(parent));
+            return UpperDir.changes(upperDir, parent == null ? List.of() : layerDirs(parent), excluded);
         } catch (IOException e) {
             throw new StoreException("listing changes in " + upperDir, e);
         }
@@ -389,26 +518,15 @@ public final class ImageService implements AutoCloseable {
             MetadataStore metadata = store.metadata();
             List<String> lines = new ArrayList<>();
             long reclaimed = 0;
-            for (Digest id : metadata.imageIds()) {
-                if (inUse.contains(id)) continue;
-                List<String> tags = metadata.tagsOf(id);
-                if (!all && !tags.isEmpty()) continue;
-                for (String tag : tags) lines.add("Untagged: " + ImageReference.parse(tag).familiarName());
-                for (String digest : metadata.repoDigestsOf(id)) lines.add("Untagged: " + ImageReference.parse(digest).familiarName());
-                Map<Digest, Long> sizes = new HashMap<>();
-                for (ImageLayer layer : metadata.imageLayers(id)) {
-                    metadata.layer(layer.chainId()).ifPresent(l -> sizes.put(l.chainId(), l.size()));
-                }
-                MetadataStore.Deletion deletion = metadata.deleteImage(id);
-                lines.add("Deleted: " + id);
-                try {
-                    for (Digest chainId : deletion.unusedLayers()) {
-                        store.layers().delete(chainId);
-                        reclaimed += sizes.getOrDefault(chainId, 0L);
-                        lines.add("Deleted: " + chainId);
-                    }
-                } catch (IOException e) {
-                    throw new StoreException("image " + id + " pruned but its layers could not be deleted", e);
+            // A parent can go only after the images made from it, so passes repeat until one deletes nothing.
+            boolean deletedAny = true;
+            while (deletedAny) {
+                deletedAny = false;
+                for (Digest id : metadata.imageIds()) {
+                    if (inUse.contains(id) || !metadata.childrenOf(id).isEmpty()) continue;
+                    if (!all && !metadata.tagsOf(id).isEmpty()) continue;
+                    reclaimed += pruneImage(id, lines);
+                    deletedAny = true;
                 }
             }
             collectGarbageLocked();
@@ -416,6 +534,30 @@ public final class ImageService implements AutoCloseable {
         } finally {
             contentLock.writeLock().unlock();
         }
+    }
+
+    /** Deletes one image with its names and freed layers for prune, adding docker's lines; returns the layer bytes freed. */
+    private long pruneImage(Digest id, List<String> lines) {
+        MetadataStore metadata = store.metadata();
+        for (String tag : metadata.tagsOf(id)) lines.add("Untagged: " + ImageReference.parse(tag).familiarName());
+        for (String digest : metadata.repoDigestsOf(id)) lines.add("Untagged: " + ImageReference.parse(digest).familiarName());
+        Map<Digest, Long> sizes = new HashMap<>();
+        for (ImageLayer layer : metadata.imageLayers(id)) {
+            metadata.layer(layer.chainId()).ifPresent(l -> sizes.put(l.chainId(), l.size()));
+        }
+        MetadataStore.Deletion deletion = metadata.deleteImage(id);
+        lines.add("Deleted: " + id);
+        long freed = 0;
+        try {
+            for (Digest chainId : deletion.unusedLayers()) {
+                store.layers().delete(chainId);
+                freed += sizes.getOrDefault(chainId, 0L);
+                lines.add("Deleted: " + chainId);
+            }
+        } catch (IOException e) {
+            throw new StoreException("image " + id + " pruned but its layers could not be deleted", e);
+        }
+        return freed;
     }
 
     /**
@@ -455,6 +597,36 @@ public final class ImageService implements AutoCloseable {
         return removed;
     }
 
+    /**
+     * docker system df's SharedSize per image id: the bytes of the image's layers that some other image
+     * stacks too (a layer is identified by its chain id, so a shared base counts, an equal layer on a
+     * different base does not).
+     */
+    public Map<Digest, Long> sharedSizes() {
+        MetadataStore metadata = store.metadata();
+        Map<Digest, List<Digest>> stacks = new HashMap<>();
+        Map<Digest, Integer> users = new HashMap<>();
+        for (Digest id : metadata.imageIds()) {
+            List<Digest> chainIds = metadata.imageLayers(id).stream().map(ImageLayer::chainId).distinct().toList();
+            stacks.put(id, chainIds);
+            chainIds.forEach(chainId -> users.merge(chainId, 1, Integer::sum));
+        }
+        Map<Digest, Long> layerSizes = new HashMap<>();
+        Map<Digest, Long> shared = new HashMap<>();
+        stacks.forEach((id, chainIds) -> shared.put(id, chainIds.stream().filter(chainId -> users.get(chainId) > 1)
+                .mapToLong(chainId -> layerSizes.computeIfAbsent(chainId, this::layerSize)).sum()));
+        return shared;
+    }
+
+    /** docker system df's LayersSize: the unpacked bytes of every layer the store holds, each counted once. */
+    public long layersSize() {
+        return store.metadata().layerIds().stream().mapToLong(this::layerSize).sum();
+    }
+
+    private long layerSize(Digest chainId) {
+        return store.metadata().layer(chainId).map(LayerRecord::size).orElse(0L);
+    }
+
     /** One line of docker history: the image id on the newest entry, "&lt;missing&gt;" below, as docker shows. */
     public record HistoryEntry(String id, Instant created, String createdBy, long size, String comment, List<String> tags,
                                boolean emptyLayer) {}
@@ -485,11 +657,15 @@ public final class ImageService implements AutoCloseable {
     }
 
     private List<String> deleteImage(Digest id) {
+        List<Digest> stackTopFirst = store.metadata().imageLayers(id).reversed().stream().map(ImageLayer::chainId).toList();
         MetadataStore.Deletion deletion = store.metadata().deleteImage(id);
         List<String> lines = new ArrayList<>();
         lines.add("Deleted: " + id);
         try {
-            for (Digest chainId : deletion.unusedLayers()) {
+            // As dockerd lists them: the freed layers from the top of the image's stack down.
+            List<Digest> freed = deletion.unusedLayers().stream()
+                    .sorted(Comparator.comparingInt(chainId -> stackTopFirst.indexOf(chainId))).toList();
+            for (Digest chainId : freed) {
                 store.layers().delete(chainId);
                 lines.add("Deleted: " + chainId);
             }

@@ -81,7 +81,7 @@ final class Puller {
     private Image pullFrom(Endpoint endpoint, ImageReference ref) {
         RegistryRepository repository = service.registry.open(endpoint, ref.path(), options.auth());
         String pullId = ref.tag() != null ? ref.tag() : ref.digest().toString();
-        emit(pullId, "Pulling from " + ref.path());
+        emit(PullProgress.message(pullId, "Pulling from " + ref.path()));
         FetchedManifest fetched = repository.fetchManifest(ref.manifestReference(), ref.familiarName());
         Digest repoDigest = fetched.digest();
         // Manifests and config are stored only once the layers are in: a failed pull leaves no blobs behind.

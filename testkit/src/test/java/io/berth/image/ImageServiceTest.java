@@ -342,6 +342,29 @@ class ImageServiceTest {
     }
 
     @Test
+    void untaggingARepositorysLastTagDropsItsDigestsAndContainersKeepTheImage() {
+        try (ImageService images = open()) {
+            Image image = images.pull(ImageReference.parse("busybox"), e -> {});
+            images.tag(image, ImageReference.parse("other/repo:2"));
+            // dockerd: the digests of busybox go with its last tag; other/repo:2 still names the image.
+            assertEquals(List.of("Untagged: busybox:latest", "Untagged: busybox@" + busyboxManifest), images.remove("busybox", false));
+            assertEquals(List.of("other/repo:2"), images.resolve(image.id().hex()).repoTags());
+            assertEquals(List.of(), images.resolve(image.id().hex()).repoDigests());
+
+            List<ImageService.ImageUser> stopped = List.of(new ImageService.ImageUser("c".repeat(64), false));
+            ConflictException refused = assertThrows(ConflictException.class,
+                    () -> images.remove(image.id().hex(), false, id -> stopped));
+            assertEquals("conflict: unable to delete " + image.id().shortId() + " (must be forced) - image is being used by stopped container "
+                    + "c".repeat(12), refused.getMessage());
+            // Forced, the container's image loses its names but stays (dangling) for the container.
+            assertEquals(List.of("Untagged: other/repo:2"), images.remove(image.id().hex(), true, id -> stopped));
+            assertEquals(List.of(), images.resolve(image.id().hex()).repoTags());
+            assertEquals(List.of("Deleted: " + image.id(), "Deleted: " + busybox.layers().getFirst().diffId()),
+                    images.remove(image.id().hex(), false));
+        }
+    }
+
+    @Test
     void pushesPulledAndImportedImages() {
         try (ImageService images = open()) {
             Image pulled = images.pull(ImageReference.parse("busybox"), e -> {});

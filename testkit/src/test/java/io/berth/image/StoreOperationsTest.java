@@ -1,5 +1,6 @@
 package io.berth.image;
 
+import io.berth.errdefs.ConflictException;
 import io.berth.image.layer.Trees;
 import io.berth.image.layer.UpperDir.Change;
 import io.berth.linux.Syscalls;
@@ -28,6 +29,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** commit and diff through a real overlay mount; prune, garbage collection (also during a pull) and history. */
@@ -65,7 +67,7 @@ class StoreOperationsTest {
                 Syscalls.umount(merged, 0);
             }
 
-            List<String> changes = images.diff(upper, base).stream().map(c -> c.kind() + " " + c.path()).toList();
+            List<String> changes = images.diff(upper, base, path -> false).stream().map(c -> c.kind() + " " + c.path()).toList();
             assertTrue(changes.containsAll(List.of("A /new.txt", "C /etc", "D /etc/group", "C /etc/passwd", "C /bin", "A /bin/only")),
                     changes.toString());
             assertFalse(changes.stream().anyMatch(c -> c.endsWith("/bin/busybox")), "no whiteouts listed inside an opaque dir");
@@ -95,6 +97,35 @@ class StoreOperationsTest {
             } finally {
                 Syscalls.umount(merged, 0);
             }
+        }
+    }
+
+    @Test
+    void aCommittedImagesParentStaysUntilItsChildGoesAndThenGoesWithIt() throws IOException {
+        Path upper = Files.createDirectories(root.resolve("c/upper"));
+        Files.writeString(upper.resolve("added"), "child\n");
+        try (ImageService images = new ImageService(root.resolve("store"), RegistryHosts.defaults())) {
+            Image base = importBusybox(images, "base:1");
+            Digest baseLayer = base.config().diffIds().getFirst();
+            Image child = images.commit(upper, base, new CommitOptions(Optional.of(ImageReference.parse("child:1")), null, null, null, null),
+                    path -> false);
+            assertEquals(Optional.of(base.id()), images.parentOf(child));
+
+            for (boolean force : new boolean[]{false, true}) {
+                ConflictException refused = assertThrows(ConflictException.class, () -> images.remove(base.id().hex(), force));
+                assertEquals("conflict: unable to delete " + base.id().shortId() + " (cannot be forced) - image has dependent child images",
+                        refused.getMessage());
+            }
+            // By name only the tag goes; the parent stays for its child (and is hidden from docker images).
+            assertEquals(List.of("Untagged: base:1"), images.remove("base:1", false));
+            assertEquals(Set.of(base.id()), images.parentIds());
+            assertEquals(0, images.prune(false, Set.of()).deleted().size(), "prune keeps a parent while its child exists");
+
+            List<String> lines = images.remove("child:1", false);
+            Digest childChain = ChainIds.of(child.config().diffIds()).getLast();
+            assertEquals(List.of("Untagged: child:1", "Deleted: " + child.id(), "Deleted: " + childChain,
+                    "Deleted: " + base.id(), "Deleted: " + baseLayer), lines);
+            assertEquals(List.of(), images.list());
         }
     }
 

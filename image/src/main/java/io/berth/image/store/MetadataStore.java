@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Image metadata in SQLite: layers (by chain id), images, which layers each image stacks, tags and
- * repo digests. Reference counts are not stored but derived from these rows inside the same
+ * Image metadata in SQLite: layers (by chain id), images, which layers each image stacks, the image a
+ * committed one was made from, tags and repo digests. Reference counts are not stored but derived from these rows inside the same
  * transaction that changes them, so they cannot drift. One connection, used under its own lock.
  */
 public final class MetadataStore implements AutoCloseable {
@@ -43,6 +43,8 @@ public final class MetadataStore implements AutoCloseable {
               chain_id TEXT NOT NULL REFERENCES layers(chain_id), blob_digest TEXT NOT NULL,
               blob_media_type TEXT NOT NULL, blob_size INTEGER NOT NULL, PRIMARY KEY(image_id, position));
             CREATE TABLE IF NOT EXISTS tags(name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id));
+            CREATE TABLE IF NOT EXISTS image_parents(
+              image_id TEXT PRIMARY KEY REFERENCES images(id), parent_id TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS repo_digests(
               name TEXT PRIMARY KEY, repository TEXT NOT NULL, manifest_digest TEXT NOT NULL,
               image_id TEXT NOT NULL REFERENCES images(id));
@@ -133,6 +135,11 @@ public final class MetadataStore implements AutoCloseable {
         });
     }
 
+    /** The chain ids of every registered layer. */
+    public List<Digest> layerIds() {
+        return transaction("listing layers", () -> strings("SELECT chain_id FROM layers ORDER BY chain_id").stream().map(Digest::parse).toList());
+    }
+
     public void insertLayer(LayerRecord layer) {
         transaction("registering layer " + layer.chainId(), () -> update(
                 "INSERT OR IGNORE INTO layers(chain_id, diff_id, parent, size) VALUES (?, ?, ?, ?)",
@@ -145,6 +152,15 @@ public final class MetadataStore implements AutoCloseable {
      */
     public boolean saveImage(ImageRecord image, List<ImageLayer> layers, Optional<String> tagName,
                              Optional<RepoDigest> repoDigest) {
+        return saveImage(image, layers, tagName, repoDigest, Optional.empty());
+    }
+
+    /**
+     * As {@link #saveImage(ImageRecord, List, Optional, Optional)}, also recording the image it was
+     * made from (docker commit's parent), which then cannot be deleted while this one exists.
+     */
+    public boolean saveImage(ImageRecord image, List<ImageLayer> layers, Optional<String> tagName,
+                             Optional<RepoDigest> repoDigest, Optional<Digest> parent) {
         return transaction("saving image " + image.id(), () -> {
             boolean created = update("INSERT OR IGNORE INTO images(id, manifest_digest, manifest_media_type, size) VALUES (?, ?, ?, ?)",
                     image.id(), image.manifestDigest(), image.manifestMediaType(), image.size()) == 1;
@@ -156,6 +172,9 @@ public final class MetadataStore implements AutoCloseable {
             } else if (image.manifestDigest() != null) {
                 update("UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?",
                         image.manifestDigest(), image.manifestMediaType(), image.id());
+            }
+            if (created && parent.isPresent()) {
+                update("INSERT INTO image_parents(image_id, parent_id) VALUES (?, ?)", image.id(), parent.get());
             }
             if (tagName.isPresent()) {
                 update("INSERT OR REPLACE INTO tags(name, image_id) VALUES (?, ?)", tagName.get(), image.id());
@@ -197,6 +216,24 @@ public final class MetadataStore implements AutoCloseable {
     public Optional<Digest> repoDigestTarget(String name) {
         return transaction("digest lookup", () -> strings("SELECT image_id FROM repo_digests WHERE name = ?", name).stream()
                 .findFirst().map(Digest::parse));
+    }
+
+    /** The image an image was made from (commit), if recorded. */
+    public Optional<Digest> parentOf(Digest id) {
+        return transaction("parent lookup", () -> strings("SELECT parent_id FROM image_parents WHERE image_id = ?", id).stream()
+                .findFirst().map(Digest::parse));
+    }
+
+    /** Images made from this one. */
+    public List<Digest> childrenOf(Digest id) {
+        return transaction("children lookup", () -> strings("SELECT image_id FROM image_parents WHERE parent_id = ? ORDER BY image_id", id)
+                .stream().map(Digest::parse).toList());
+    }
+
+    /** Every image some other image was made from. */
+    public Set<Digest> parentIds() {
+        return transaction("listing parents", () -> new HashSet<>(strings("SELECT DISTINCT parent_id FROM image_parents")
+                .stream().map(Digest::parse).toList()));
     }
 
     public List<String> tagsOf(Digest id) {
@@ -252,6 +289,7 @@ public final class MetadataStore implements AutoCloseable {
             update("DELETE FROM tags WHERE image_id = ?", id);
             update("DELETE FROM repo_digests WHERE image_id = ?", id);
             update("DELETE FROM image_layers WHERE image_id = ?", id);
+            update("DELETE FROM image_parents WHERE image_id = ?", id);
             update("DELETE FROM images WHERE id = ?", id);
             List<Digest> unused = strings("SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)")
                     .stream().map(Digest::parse).toList();
