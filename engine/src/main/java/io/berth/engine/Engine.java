@@ -15,7 +15,11 @@ import io.berth.engine.container.ResourceRules;
 import io.berth.engine.container.Resources;
 import io.berth.engine.container.Signals;
 import io.berth.engine.container.WaitCondition;
+import io.berth.engine.container.UserResolver;
+import io.berth.engine.exec.ExecRequest;
+import io.berth.engine.exec.ExecSession;
 import io.berth.engine.logs.JsonLogReader;
+import io.berth.engine.logs.LogConfig;
 import io.berth.engine.security.SecurityPolicy;
 import io.berth.engine.stats.ProcessTable;
 import io.berth.engine.stats.ResourceSample;
@@ -32,6 +36,7 @@ import io.berth.image.CommitOptions;
 import io.berth.image.layer.UpperDir;
 import io.berth.engine.image.CommitRequest;
 import io.berth.engine.image.ConfigChanges;
+import io.berth.engine.image.ContainerExport;
 import io.berth.engine.image.DirectorySize;
 import io.berth.engine.image.DiskUsage;
 import io.berth.engine.image.RuntimeMountPoints;
@@ -46,11 +51,17 @@ import java.util.stream.Collectors;
 import io.berth.oci.image.ImageConfig;
 import io.berth.runtime.ContainerProcess;
 import io.berth.runtime.ContainerRuntime;
+import io.berth.runtime.LogRotation;
+import io.berth.runtime.ProcessIo;
+import io.berth.runtime.stdio.ControlChannel;
+import io.berth.oci.runtime.Process;
+import io.berth.oci.runtime.Spec;
 import io.berth.runtime.RootfsMount;
 import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.runtime.StartFailure;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +103,8 @@ public final class Engine implements AutoCloseable {
     private final SecurityPolicy security = new SecurityPolicy();
     private final ResourceRules resourceRules = new ResourceRules(HostFacts.onlineCpus());
     private final Map<String, ContainerEvents> events = new ConcurrentHashMap<>();
+    /** Exec instances live in memory only, as in dockerd; removed with their container. */
+    private final Map<String, ExecSession> execs = new ConcurrentHashMap<>();
     private final NameGenerator names = new NameGenerator();
     private final SecureRandom random = new SecureRandom();
     /** Set by close: exits seen afterwards belong to the next engine on this data root (live restore). */
@@ -143,6 +156,7 @@ public final class Engine implements AutoCloseable {
         Image image = images.resolve(request.image());
         String id = newId();
         HostSpec hostSpec = request.host().withResources(resourceRules.forCreate(request.host().resources()));
+        hostSpec.logConfig().check();
         ContainerSpec spec = mergeWithImage(request, image.config(), id, hostSpec);
         if (spec.entrypoint().isEmpty() && spec.cmd().isEmpty()) throw new InvalidArgumentException("No command specified");
         ContainerFiles files = ContainerFiles.of(config.dataRoot(), id);
@@ -199,7 +213,7 @@ public final class Engine implements AutoCloseable {
         return new ContainerSpec(r.image(), entrypoint, cmd, mergeEnv(ic.env(), r.env()),
                 nonEmpty(r.workingDir()).orElse(nonEmpty(ic.workingDir()).orElse("")),
                 nonEmpty(r.user()).orElse(nonEmpty(ic.user()).orElse("")), hostname, r.domainname(), labels, r.tty(),
-                r.openStdin(), r.attachStdin(), r.attachStdout(), r.attachStderr(),
+                r.openStdin(), r.stdinOnce(), r.attachStdin(), r.attachStdout(), r.attachStderr(),
                 nonEmpty(r.stopSignal()).orElse(nonEmpty(ic.stopSignal()).orElse(null)), r.stopTimeout());
     }
 
@@ -246,7 +260,8 @@ public final class Engine implements AutoCloseable {
                 List<Path> layers = images.layerDirs(image);
                 var spec = new OciSpecBuilder(c, files, layers, security, this::resolve).build();
                 SPEC_JSON.writeValue(files.ociConfig().toFile(), spec);
-                ContainerProcess process = runtime.start(c.id(), spec, List.of(overlay(files, layers)), files.logFile());
+                ContainerProcess process = runtime.start(c.id(), spec, List.of(overlay(files, layers)),
+                        new ProcessIo(files.logFile(), rotation(c.host().logConfig()), c.spec().openStdin()));
                 Container running = c.running(process.pid(), process.startedAt());
                 store.update(running);
                 watch(process);
@@ -282,6 +297,11 @@ public final class Engine implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "container {0} failed to start: {1}", c.id(), message);
         ev.exited(new ExitResult(code, ""));
         if (c.host().autoRemove()) removeLocked(failed, ev);
+    }
+
+    private static LogRotation rotation(LogConfig log) {
+        long maxSize = log.maxSize();
+        return maxSize < 0 ? null : new LogRotation(maxSize, log.maxFiles());
     }
 
     /** Overlay's lowerdir lists the top layer first; an image without layers gets an empty lower dir. */
@@ -459,6 +479,7 @@ public final class Engine implements AutoCloseable {
         }
         store.delete(c.id());
         events.remove(c.id());
+        execs.values().removeIf(e -> e.containerId().equals(c.id()));
         LOG.log(System.Logger.Level.INFO, "container {0} removed", c.id());
         ev.removed(new ExitResult(c.exitCode(), c.error()));
     }
@@ -565,32 +586,14 @@ public final class Engine implements AutoCloseable {
         throw new NotFoundException("No such container: " + ref);
     }
 
-    /** Whether some container was created from the image (image removal needs force then). */
-    private Optional<Container> userOfImage(Image image) {
-        String id = image.id().toString();
-        return store.all().stream().filter(c -> c.imageId().equals(id)).findFirst();
-    }
-
-    /** Removes an image, refusing (409) while a container uses it unless forced. */
+    /**
+     * docker rmi with dockerd's conflict rules (see {@link ImageService#remove(String, boolean, java.util.function.Function)}):
+     * the image store learns from here which containers use the image and whether they run.
+     */
     public List<String> removeImage(String nameOrId, boolean force) {
-        Image image = images.resolve(nameOrId);
-        Optional<Container> user = userOfImage(image);
-        // Untagging one of several tags leaves the image in place, so only the last reference is guarded.
-        boolean byId = image.id().hex().startsWith(nameOrId.replaceFirst("^sha256:", ""));
-        boolean keepsImage = !byId && image.repoTags().size() > 1;
-        if (user.isPresent() && !force && !keepsImage) {
-            throw new ConflictException("conflict: unable to remove repository reference \"" + nameOrId
-                    + "\" (must force) - container " + user.get().id().substring(0, 12)
-                    + " is using its referenced image " + image.id().hex().substring(0, 12));
-        }
-        // Even forced, the layers of a running container's root filesystem are not deleted from under it.
-        Optional<Container> running = store.all().stream()
-                .filter(c -> c.imageId().equals(image.id().toString()) && c.isRunning()).findFirst();
-        if (running.isPresent() && !keepsImage) {
-            throw new ConflictException("conflict: unable to delete " + image.id().hex().substring(0, 12)
-                    + " (cannot be forced) - image is being used by running container " + running.get().id().substring(0, 12));
-        }
-        return images.remove(nameOrId, force);
+        return images.remove(nameOrId, force, imageId -> store.all().stream()
+                .filter(c -> c.imageId().equals(imageId.toString()))
+                .map(c -> new ImageService.ImageUser(c.id(), c.isRunning())).toList());
     }
 
     // ---- images made from containers, pruning, disk usage -------------------------------------
@@ -607,7 +610,7 @@ public final class Engine implements AutoCloseable {
         List<String> command = new ArrayList<>(c.spec().entrypoint());
         command.addAll(c.spec().cmd());
         return images.commit(files(c).upperDir(), parent, new CommitOptions(request.tag(), request.author(),
-                request.comment(), String.join(" ", command), config));
+                request.comment(), String.join(" ", command), config), RuntimeMountPoints::isMountPoint);
     }
 
     /** The container's effective config in the image config's shape; ports and volumes come from its image. */
@@ -643,7 +646,7 @@ public final class Engine implements AutoCloseable {
     /** docker diff: what the container changed in its image's filesystem. */
     public List<UpperDir.Change> changes(String reference) {
         Container c = resolve(reference);
-        return RuntimeMountPoints.withoutMountPoints(images.diff(files(c).upperDir(), images.resolve(c.imageId())));
+        return images.diff(files(c).upperDir(), images.resolve(c.imageId()), RuntimeMountPoints::isMountPoint);
     }
 
     /** docker image prune [-a]: images of every container, stopped ones included, are kept. */
@@ -660,7 +663,7 @@ public final class Engine implements AutoCloseable {
                 .map(i -> new DiskUsage.ImageUsage(i, users.getOrDefault(i.id().toString(), 0))).toList();
         List<DiskUsage.ContainerUsage> containerUsage = containers.stream()
                 .map(c -> new DiskUsage.ContainerUsage(c, DirectorySize.of(files(c).upperDir()))).toList();
-        return new DiskUsage(DirectorySize.of(config.dataRoot().resolve("image").resolve("layers")), imageUsage, containerUsage);
+        return new DiskUsage(images.layersSize(), imageUsage, containerUsage);
     }
 
     // ---- logs and attach ---------------------------------------------------------------------
@@ -677,7 +680,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Registers an attach: the returned stream carries the container's output from this moment (or
-     * from the beginning with {@code replay}) until its next exit has happened and the log is
+     * from the oldest kept line with {@code replay}) until its next exit has happened and the log is
      * drained. Registering before the client is told the attach succeeded is what lets docker run
      * start the container right after without losing its first lines.
      */
@@ -685,14 +688,203 @@ public final class Engine implements AutoCloseable {
         Container c = resolve(reference);
         JsonLogReader reader = new JsonLogReader(files(c).logFile());
         synchronized (eventsOf(c.id())) {
-            return new Attachment(reader, replay ? 0 : reader.endOffset(), eventsOf(c.id()).nextExit());
+            return new Attachment(c.id(), reader, replay ? reader.start() : reader.end(), eventsOf(c.id()).nextExit());
         }
     }
 
     /** A registered attach; {@link #stream} blocks until the run has ended and its output is sent. */
-    public record Attachment(JsonLogReader reader, long offset, CompletableFuture<ExitResult> end) {
+    public record Attachment(String containerId, JsonLogReader reader, JsonLogReader.Position from,
+                             CompletableFuture<ExitResult> end) {
         public void stream(LogSink sink) throws IOException, InterruptedException {
-            reader.follow(offset, LogOptions.everything(true), end, sink);
+            reader.follow(from, LogOptions.everything(true), end, sink);
+        }
+    }
+
+    /**
+     * The stdin of a running container opened with -i (OpenStdin): writes reach its process through
+     * its monitor. Conflict while it is not running; an attach that registered before the start
+     * retries until it runs.
+     */
+    public ControlChannel stdin(String reference) {
+        Container c = resolve(reference);
+        if (!c.spec().openStdin()) throw new ConflictException("container " + c.id() + " was not created with an open stdin (-i)");
+        if (!c.isRunning()) throw new ConflictException("Container " + c.id() + " is not running");
+        return runtime.openControl(c.id());
+    }
+
+    /** POST /containers/{id}/resize: the terminal's new size; nothing to do without a terminal. */
+    public void resize(String reference, int height, int width) throws IOException {
+        checkTerminalSize(height, width);
+        Container c = resolve(reference);
+        if (!c.isRunning()) throw new ConflictException("Container " + c.id() + " is not running");
+        if (!c.spec().tty()) return;
+        try (ControlChannel control = runtime.openControl(c.id())) {
+            control.resize(height, width);
+        }
+    }
+
+    private static void checkTerminalSize(int height, int width) {
+        if (height < 0 || height > 65535) throw new InvalidArgumentException("invalid height: " + height);
+        if (width < 0 || width > 65535) throw new InvalidArgumentException("invalid width: " + width);
+    }
+
+    // ---- exec --------------------------------------------------------------------------------
+
+    /** POST /containers/{id}/exec: records the exec; the container must be running. */
+    public ExecSession createExec(String reference, ExecRequest request) {
+        Container c = resolve(reference);
+        if (!c.isRunning()) throw new ConflictException("container " + c.id() + " is not running");
+        if (c.state() == ContainerState.PAUSED) throw new ConflictException("container " + c.id() + " is paused, unpause the container before exec");
+        String id;
+        do {
+            byte[] bytes = new byte[32];
+            random.nextBytes(bytes);
+            id = HexFormat.of().formatHex(bytes);
+        } while (execs.containsKey(id));
+        ExecSession session = new ExecSession(id, c.id(), request);
+        execs.put(id, session);
+        return session;
+    }
+
+    public ExecSession exec(String execId) {
+        ExecSession session = execId == null ? null : execs.get(execId);
+        if (session == null) throw new NotFoundException("No such exec instance: " + execId);
+        return session;
+    }
+
+    /** The execs of a container that have not been removed with it (inspect's ExecIDs lists the live ones). */
+    public List<ExecSession> execsOf(String containerId) {
+        return execs.values().stream().filter(e -> e.containerId().equals(containerId)).toList();
+    }
+
+    /**
+     * Starts an exec. With {@code captureOutput} its output is written to a private json log that
+     * the returned run follows (and deletes when closed); otherwise it is discarded, as docker does
+     * for a detached exec. A process that cannot be started leaves the exec exited with docker's
+     * 126/127 and throws {@link ExecStartFailure}.
+     */
+    public ExecRun startExec(String execId, boolean captureOutput, int[] consoleSize) throws ExecStartFailure {
+        ExecSession session = exec(execId);
+        session.claimStart();
+        Container c = resolve(session.containerId());
+        if (!c.isRunning()) {
+            session.exited(EXIT_UNKNOWN);
+            throw new ConflictException("container " + c.id() + " is not running");
+        }
+        ExecRequest r = session.request();
+        Path log = captureOutput ? files(c).dir().resolve("exec-" + execId + "-json.log") : null;
+        try {
+            Spec containerSpec = SPEC_JSON.readValue(files(c).ociConfig().toFile(), Spec.class);
+            Process process = execProcess(c, containerSpec.process(), r, consoleSize == null ? r.consoleSize() : consoleSize);
+            if (log != null) Files.deleteIfExists(log);
+            ContainerProcess p = runtime.exec(c.id(), execId, containerSpec, process, new ProcessIo(log, null, r.attachStdin()));
+            session.running(p.pid());
+            p.exit().whenComplete((status, failure) -> Thread.ofVirtual().start(() -> {
+                session.exited(failure == null ? status.exitCode() : EXIT_LOST);
+                try {
+                    runtime.deleteExec(c.id(), execId);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot delete exec {0}: {1}", execId, e.getMessage());
+                }
+            }));
+            return new ExecRun(session, log == null ? null : new JsonLogReader(log), log);
+        } catch (StartFailure failure) {
+            int code = switch (failure.kind()) {
+                case COMMAND_NOT_FOUND -> EXIT_NOT_FOUND;
+                case PERMISSION_DENIED -> EXIT_NOT_EXECUTABLE;
+                case OTHER -> EXIT_NOT_EXECUTABLE;
+            };
+            session.exited(code);
+            deleteQuietly(log);
+            throw new ExecStartFailure("OCI runtime exec failed: exec failed: unable to start container process: "
+                    + failure.getMessage() + ": unknown", failure);
+        } catch (IOException e) {
+            session.exited(EXIT_NOT_EXECUTABLE);
+            deleteQuietly(log);
+            throw new UncheckedIOException("cannot exec in container " + c.id() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            session.exited(EXIT_NOT_EXECUTABLE);
+            deleteQuietly(log);
+            throw e;
+        }
+    }
+
+    /** The exec's process: the container's, with the exec's command, user, directory, environment and privileges. */
+    private Process execProcess(Container c, Process base, ExecRequest r, int[] consoleSize) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (List<String> list : List.of(base.env() == null ? List.<String>of() : base.env(), r.env())) {
+            for (String e : list) {
+                int eq = e.indexOf('=');
+                env.put(eq < 0 ? e : e.substring(0, eq), e);
+            }
+        }
+        Process.User user = base.user();
+        if (!r.user().isEmpty()) {
+            // Names are looked up in the running container's own files, which may differ from the image's.
+            Path root = Path.of("/proc/" + c.pid() + "/root");
+            UserResolver.ResolvedUser resolved = new UserResolver(relative -> {
+                Path p = root.resolve(relative.replaceFirst("^/+", ""));
+                return Files.exists(p) ? Optional.of(p) : Optional.empty();
+            }).resolve(r.user());
+            List<Long> gids = new ArrayList<>(List.of((long) resolved.gid()));
+            resolved.additionalGids().stream().map(Integer::longValue).filter(g -> !gids.contains(g)).forEach(gids::add);
+            user = new Process.User(resolved.uid(), resolved.gid(), base.user() == null ? null : base.user().umask(), gids, null);
+        }
+        Process.Capabilities caps = r.privileged() ? security.capabilities(List.of(), List.of(), true) : base.capabilities();
+        Process.ConsoleSize size = consoleSize != null && consoleSize.length == 2 && consoleSize[0] > 0 && consoleSize[1] > 0
+                ? new Process.ConsoleSize(consoleSize[0], consoleSize[1]) : null;
+        return new Process(r.tty(), size, user, r.cmd(), null, List.copyOf(env.values()),
+                r.workingDir().isEmpty() ? base.cwd() : r.workingDir(), caps, base.rlimits(), base.noNewPrivileges(),
+                base.apparmorProfile(), base.oomScoreAdj(), base.selinuxLabel());
+    }
+
+    /** POST /exec/{id}/resize. */
+    public void resizeExec(String execId, int height, int width) throws IOException {
+        checkTerminalSize(height, width);
+        ExecSession session = exec(execId);
+        if (session.phase() != ExecSession.Phase.RUNNING) throw new ConflictException("exec " + execId + " is not running");
+        if (!session.request().tty()) return;
+        try (ControlChannel control = runtime.openExecControl(session.containerId(), execId)) {
+            control.resize(height, width);
+        } catch (NotFoundException exitedMeanwhile) {
+            throw new ConflictException("exec " + execId + " is not running");
+        }
+    }
+
+    /** The stdin of a running exec started with AttachStdin. */
+    public ControlChannel execStdin(String execId) {
+        ExecSession session = exec(execId);
+        if (session.phase() != ExecSession.Phase.RUNNING) throw new ConflictException("exec " + execId + " is not running");
+        return runtime.openExecControl(session.containerId(), execId);
+    }
+
+    /** A started exec and, when its output is captured, the reader of that output. */
+    public record ExecRun(ExecSession session, JsonLogReader output, Path outputFile) implements AutoCloseable {
+        /** Sends the exec's output until it has exited and all of it is sent. */
+        public void stream(LogSink sink) throws IOException, InterruptedException {
+            if (output == null) return;
+            output.follow(output.start(), LogOptions.everything(true), session.exit(), sink);
+        }
+
+        @Override
+        public void close() {
+            deleteQuietly(outputFile);
+        }
+    }
+
+    /** An exec whose process could not be started; the message is docker's text for it. */
+    public static final class ExecStartFailure extends Exception {
+        public ExecStartFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) return;
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete {0}: {1}", file, e.getMessage());
         }
     }
 
@@ -759,5 +951,16 @@ public final class Engine implements AutoCloseable {
         }
         store.close();
         images.close();
+    }
+
+    /**
+     * docker export: the container's filesystem (its image's layers with its changes, no runtime mount
+     * points) as a tar written to {@code out}. The container is resolved first, so a missing one fails
+     * before anything is written.
+     */
+    public void export(String reference, OutputStream out) throws IOException {
+        Container c = resolve(reference);
+        ContainerFiles files = files(c);
+        ContainerExport.write(files.upperDir(), images.layerDirs(images.resolve(c.imageId())), files.layerDir(), out);
     }
 }

@@ -6,6 +6,8 @@ import io.berth.engine.container.CreateRequest;
 import io.berth.engine.container.ExitResult;
 import io.berth.engine.container.HostSpec;
 import io.berth.engine.container.WaitCondition;
+import io.berth.engine.exec.ExecRequest;
+import io.berth.engine.exec.ExecSession;
 import io.berth.engine.logs.LogEntry;
 import io.berth.engine.logs.LogOptions;
 import io.berth.engine.logs.LogStream;
@@ -123,7 +125,7 @@ class EngineTest {
     void hostnameWorkingDirAndEnvironmentReachTheProcess() throws Exception {
         Container c = engine.create(new CreateRequest("envcheck", "busybox", null,
                 List.of("sh", "-c", "hostname; pwd; echo $GREETING; cat /etc/hostname"), List.of("GREETING=hello"),
-                "/srv/app", null, null, null, null, false, false, false, true, true, null, null, HostSpec.defaults()));
+                "/srv/app", null, null, null, null, false, false, false, false, true, true, null, null, HostSpec.defaults()));
         CompletableFuture<ExitResult> exit = engine.waitFor(c.id(), WaitCondition.NEXT_EXIT);
         engine.start(c.id());
         assertEquals(0, exit.get(20, TimeUnit.SECONDS).exitCode());
@@ -243,5 +245,96 @@ class EngineTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    // ---- exec, stdin, log rotation -----------------------------------------------------------
+
+    static String output(Engine.ExecRun run) throws Exception {
+        List<LogEntry> entries = new ArrayList<>();
+        run.stream(entries::add);
+        return entries.stream().map(e -> e.stream().frameType() + ":" + new String(e.payload(), StandardCharsets.UTF_8))
+                .reduce("", String::concat);
+    }
+
+    static ExecRequest execOf(String user, String dir, List<String> env, String... cmd) {
+        return new ExecRequest(List.of(cmd), env, user, dir, false, false, true, true, false, "", null);
+    }
+
+    @Test
+    void execRunsInTheContainerWithItsOwnUserDirectoryAndEnvironment() throws Exception {
+        Container c = create("execbox", HostSpec.defaults(), "sleep", "60");
+        engine.start(c.id());
+        ExecSession exec = engine.createExec("execbox", execOf("nobody", "/tmp", List.of("WHO=exec"),
+                "sh", "-c", "id -un; pwd; echo $WHO; hostname; echo err >&2; exit 7"));
+        assertEquals(ExecSession.Phase.CREATED, exec.phase());
+        try (Engine.ExecRun run = engine.startExec(exec.id(), true, null)) {
+            assertEquals("1:nobody\n1:/tmp\n1:exec\n1:" + c.id().substring(0, 12) + "\n2:err\n", output(run));
+        }
+        assertEquals(7, exec.exit().get(10, TimeUnit.SECONDS));
+        assertEquals(ExecSession.Phase.EXITED, exec.phase());
+        assertEquals(7, engine.exec(exec.id()).exitCode());
+        assertThrows(ConflictException.class, () -> engine.startExec(exec.id(), true, null), "an exec runs once");
+        assertThrows(ConflictException.class, () -> engine.resizeExec(exec.id(), 24, 80), "resize of an exec that has ended");
+        engine.stop("execbox", 1);
+    }
+
+    @Test
+    void execOfAMissingCommandExitsWith127AndSaysWhy() throws Exception {
+        Container c = create("", HostSpec.defaults(), "sleep", "60");
+        engine.start(c.id());
+        ExecSession exec = engine.createExec(c.id(), execOf("", "", List.of(), "nosuchcmd"));
+        Engine.ExecStartFailure e = assertThrows(Engine.ExecStartFailure.class, () -> engine.startExec(exec.id(), true, null));
+        assertTrue(e.getMessage().startsWith("OCI runtime exec failed:") && e.getMessage().contains("nosuchcmd"), e.getMessage());
+        assertEquals(127, exec.exitCode());
+        engine.stop(c.id(), 1);
+    }
+
+    @Test
+    void execIsRefusedForAStoppedContainerAndAnUnknownExec() {
+        Container c = create("", HostSpec.defaults(), "true");
+        ConflictException e = assertThrows(ConflictException.class, () -> engine.createExec(c.id(), execOf("", "", List.of(), "true")));
+        assertTrue(e.getMessage().contains("is not running"), e.getMessage());
+        assertThrows(NotFoundException.class, () -> engine.exec("nosuchexec"));
+        assertThrows(io.berth.errdefs.InvalidArgumentException.class, () -> execOf("", "relative", List.of(), "true"));
+    }
+
+    @Test
+    void stdinOfAnInteractiveContainerReachesItsProcess() throws Exception {
+        Container c = engine.create(new CreateRequest("", "busybox", null, List.of("cat"), null, null, null, null, null,
+                null, false, true, true, true, true, true, null, null, HostSpec.defaults()));
+        CompletableFuture<ExitResult> exit = engine.waitFor(c.id(), WaitCondition.NEXT_EXIT);
+        engine.start(c.id());
+        try (var stdin = engine.stdin(c.id())) {
+            byte[] line = "typed\n".getBytes(StandardCharsets.UTF_8);
+            stdin.writeStdin(line, 0, line.length);
+            stdin.closeStdin();
+        }
+        assertEquals(0, exit.get(20, TimeUnit.SECONDS).exitCode());
+        assertEquals("typed\n", text(logs(c.id()), LogStream.STDOUT));
+    }
+
+    @Test
+    void aRotatedLogKeepsTheNewestLinesWithinItsBound() throws Exception {
+        var log = new io.berth.engine.logs.LogConfig("json-file", java.util.Map.of("max-size", "20k", "max-file", "3"));
+        HostSpec host = new HostSpec(false, List.of(), null, io.berth.engine.container.Resources.NONE,
+                io.berth.engine.container.Isolation.DEFAULTS, log, null);
+        Container c = create("", host, "sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line$i; i=$((i+1)); done");
+        CompletableFuture<ExitResult> exit = engine.waitFor(c.id(), WaitCondition.NEXT_EXIT);
+        engine.start(c.id());
+        assertEquals(0, exit.get(30, TimeUnit.SECONDS).exitCode());
+        Path file = config.dataRoot().resolve("containers").resolve(c.id()).resolve(c.id() + "-json.log");
+        long total = 0;
+        for (Path p : List.of(file, Path.of(file + ".1"), Path.of(file + ".2"))) {
+            assertTrue(Files.size(p) <= 20 * 1024, p + " is " + Files.size(p));
+            total += Files.size(p);
+        }
+        assertFalse(Files.exists(Path.of(file + ".3")));
+        String[] lines = text(logs(c.id()), LogStream.STDOUT).split("\n");
+        assertEquals("line4999", lines[lines.length - 1]);
+        for (int i = 1; i < lines.length; i++) {
+            int prev = Integer.parseInt(lines[i - 1].substring(4)), cur = Integer.parseInt(lines[i].substring(4));
+            assertEquals(prev + 1, cur, "lines in order without gaps");
+        }
+        assertTrue(total > 40 * 1024, "three files in use: " + total);
     }
 }

@@ -59,6 +59,13 @@ final class BerthDaemon implements AutoCloseable {
         process = null;
     }
 
+    /** SIGKILL, a crash: nothing of the daemon's gets to run. */
+    void kill() throws InterruptedException {
+        if (process == null) return;
+        process.destroyForcibly().waitFor();
+        process = null;
+    }
+
     String log() {
         try {
             return Files.readString(dir.resolve("berthd.log"));
@@ -68,8 +75,12 @@ final class BerthDaemon implements AutoCloseable {
     }
 
     CommandResult docker(String... args) {
+        return dockerWithInput(null, args);
+    }
+
+    CommandResult dockerWithInput(byte[] stdin, String... args) {
         return Commands.run(Map.of("DOCKER_HOST", host(), "DOCKER_CONFIG", dir.resolve("docker-config").toString()),
-                null, Commands.concat(Commands.DOCKER_CLI.toString(), args));
+                stdin, Commands.concat(Commands.DOCKER_CLI.toString(), args));
     }
 
     CommandResult berth(String... args) {

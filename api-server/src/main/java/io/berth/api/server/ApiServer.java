@@ -3,6 +3,7 @@ package io.berth.api.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.api.model.ApiJson;
 import io.berth.api.server.endpoints.ContainerEndpoints;
+import io.berth.api.server.endpoints.ExecEndpoints;
 import io.berth.api.server.endpoints.ImageEndpoints;
 import io.berth.api.server.endpoints.RegistryEndpoints;
 import io.berth.api.server.endpoints.SystemEndpoints;
@@ -50,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
         routes.addAll(new ImageEndpoints(engine).routes());
         routes.addAll(new RegistryEndpoints(engine).routes());
         routes.addAll(new ContainerEndpoints(engine).routes());
+        routes.addAll(new ExecEndpoints(engine).routes());
         this.router = new Router(routes);
     }
 

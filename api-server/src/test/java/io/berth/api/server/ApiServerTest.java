@@ -231,6 +231,159 @@ class ApiServerTest {
     }
 
     /** Decodes docker's 8-byte-header frames as "type:payload". */
+    // ---- exec, stdin, resize (Step 3) ---------------------------------------------------------
+
+    static String createRunning(UnixHttpClient http, String name, String body) throws IOException {
+        var create = http.request("POST", "/containers/create?name=" + name, body);
+        assertEquals(201, create.status(), create.text());
+        assertEquals(204, http.request("POST", "/containers/" + name + "/start", null).status());
+        return JSON.readTree(create.body()).get("Id").asText();
+    }
+
+    static String createExec(UnixHttpClient http, String container, String body) throws IOException {
+        var exec = http.request("POST", "/containers/" + container + "/exec", body);
+        assertEquals(201, exec.status(), exec.text());
+        return JSON.readTree(exec.body()).get("Id").asText();
+    }
+
+    /** Starts an exec hijacked, sends {@code stdin} and half-closes, returns everything until the server closes. */
+    static UnixHttpClient.Response startExec(String execId, String body, byte[] stdin) throws Exception {
+        try (var stream = client()) {
+            stream.send("POST", "/exec/" + execId + "/start", body, "Connection: Upgrade", "Upgrade: tcp");
+            var head = stream.readHead();
+            assertEquals(101, head.status());
+            if (stdin != null) stream.writeRaw(stdin);
+            stream.shutdownOutput();
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stream.readBody(head, false);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void execForwardsStdinAndReportsItsExitCode() throws Exception {
+        try (var http = client()) {
+            createRunning(http, "execstdin", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"60\"]}");
+            String exec = createExec(http, "execstdin", "{\"Cmd\":[\"sh\",\"-c\",\"cat; echo done >&2; exit 3\"],"
+                    + "\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true}");
+            JsonNode before = JSON.readTree(http.request("GET", "/exec/" + exec + "/json", null).body());
+            assertTrue(before.get("ExitCode").isNull() && !before.get("Running").asBoolean(), before.toString());
+            var out = startExec(exec, "{\"Detach\":false,\"Tty\":false}", "typed\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(List.of("1:typed\n", "2:done\n"), frames(out.body()));
+            JsonNode after = JSON.readTree(http.request("GET", "/exec/" + exec + "/json", null).body());
+            assertEquals(3, after.get("ExitCode").asInt(), after.toString());
+            assertEquals("sh", after.at("/ProcessConfig/entrypoint").asText());
+            assertEquals(409, http.request("POST", "/exec/" + exec + "/resize?h=10&w=10", null).status(), "resize of an ended exec");
+            assertEquals(409, http.request("POST", "/exec/" + exec + "/start", "{\"Detach\":true}").status(), "an exec runs once");
+            assertTrue(JSON.readTree(http.request("GET", "/containers/execstdin/json", null).body()).get("ExecIDs").toString()
+                    .contains(exec));
+            assertEquals(204, http.request("DELETE", "/containers/execstdin?force=1", null).status());
+        }
+    }
+
+    @Test
+    void execWithATerminalGetsItsSizeAndARawStream() throws Exception {
+        try (var http = client()) {
+            createRunning(http, "exectty", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"60\"]}");
+            String exec = createExec(http, "exectty", "{\"Cmd\":[\"sh\",\"-c\",\"tty; stty size\"],\"Tty\":true,"
+                    + "\"AttachStdout\":true,\"AttachStderr\":true,\"ConsoleSize\":[21,77]}");
+            var out = startExec(exec, "{\"Tty\":true}", null);
+            assertEquals("application/vnd.docker.raw-stream", out.header("Content-Type"));
+            String text = out.text();
+            assertTrue(text.startsWith("/dev/pts/") && text.contains("21 77\r\n"), text);
+            assertEquals(204, http.request("DELETE", "/containers/exectty?force=1", null).status());
+        }
+    }
+
+    @Test
+    void aMissingExecCommandIsReportedInTheStreamWithExitCode127() throws Exception {
+        try (var http = client()) {
+            createRunning(http, "execmissing", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"60\"]}");
+            String exec = createExec(http, "execmissing", "{\"Cmd\":[\"nosuchcmd\"],\"AttachStdout\":true,\"AttachStderr\":true}");
+            var out = startExec(exec, "{}", null);
+            String message = frames(out.body()).getFirst();
+            assertTrue(message.startsWith("1:OCI runtime exec failed") && message.contains("nosuchcmd"), message);
+            assertEquals(127, JSON.readTree(http.request("GET", "/exec/" + exec + "/json", null).body()).get("ExitCode").asInt());
+            assertEquals(204, http.request("DELETE", "/containers/execmissing?force=1", null).status());
+        }
+    }
+
+    @Test
+    void badExecAttachAndResizeRequestsAreRefusedAndChangeNothing() throws Exception {
+        try (var http = client()) {
+            var created = http.request("POST", "/containers/create?name=idle", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}");
+            assertEquals(201, created.status());
+            var notRunning = http.request("POST", "/containers/idle/exec", "{\"Cmd\":[\"true\"]}");
+            assertEquals(409, notRunning.status(), notRunning.text());
+            assertEquals(404, http.request("POST", "/containers/nosuch/exec", "{\"Cmd\":[\"true\"]}").status());
+            assertEquals(404, http.request("GET", "/exec/nosuch/json", null).status());
+            assertEquals(404, http.request("POST", "/exec/nosuch/start", "{}").status());
+            assertEquals(404, http.request("POST", "/exec/nosuch/resize?h=1&w=1", null).status());
+            assertEquals(409, http.request("POST", "/containers/idle/resize?h=24&w=80", null).status());
+            assertEquals(400, http.request("POST", "/containers/idle/resize?h=tall&w=80", null).status());
+            createRunning(http, "busy", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"60\"]}");
+            var noCmd = http.request("POST", "/containers/busy/exec", "{\"Cmd\":[]}");
+            assertEquals(400, noCmd.status(), noCmd.text());
+            var badKeys = http.request("POST", "/containers/busy/exec", "{\"Cmd\":[\"true\"],\"DetachKeys\":\"ctrl-1\"}");
+            assertEquals(400, badKeys.status());
+            assertTrue(badKeys.text().contains("Invalid detach keys"), badKeys.text());
+            var badAttach = http.request("POST", "/containers/busy/attach?stream=1&stdin=1&detachKeys=nonsense", null);
+            assertEquals(400, badAttach.status(), badAttach.text());
+            JsonNode busy = JSON.readTree(http.request("GET", "/containers/busy/json", null).body());
+            assertTrue(busy.at("/State/Running").asBoolean(), "the container is untouched");
+            assertEquals(204, http.request("DELETE", "/containers/busy?force=1", null).status());
+            assertEquals(204, http.request("DELETE", "/containers/idle", null).status());
+        }
+    }
+
+    @Test
+    void attachBeforeStartForwardsStdinAndTheDetachKeysLeaveTheContainerRunning() throws Exception {
+        try (var http = client()) {
+            // docker run -i: attach with stdin before the start; StdinOnce closes cat's stdin at the client's end.
+            var once = http.request("POST", "/containers/create?name=once", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\"],"
+                    + "\"OpenStdin\":true,\"StdinOnce\":true,\"AttachStdin\":true,\"AttachStdout\":true}");
+            assertEquals(201, once.status(), once.text());
+            try (var stream = client()) {
+                stream.send("POST", "/containers/once/attach?stream=1&stdin=1&stdout=1&stderr=1", null, "Connection: Upgrade", "Upgrade: tcp");
+                var head = stream.readHead();
+                stream.writeRaw("before start\n".getBytes(StandardCharsets.UTF_8));
+                stream.shutdownOutput();
+                assertEquals(204, http.request("POST", "/containers/once/start", null).status());
+                assertEquals(List.of("1:before start\n"), frames(stream.readBody(head, false).body()));
+            }
+            JsonNode done = JSON.readTree(http.request("GET", "/containers/once/json", null).body());
+            assertEquals(0, done.at("/State/ExitCode").asInt());
+            assertEquals(false, done.at("/State/Running").asBoolean());
+
+            // docker run -d -i, then attach: ctrl-a ends the attach, cat keeps running with what was typed.
+            createRunning(http, "kept", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\"],\"OpenStdin\":true}");
+            try (var stream = client()) {
+                stream.send("POST", "/containers/kept/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-a", null,
+                        "Connection: Upgrade", "Upgrade: tcp");
+                var head = stream.readHead();
+                stream.writeRaw("kept line\n\u0001".getBytes(StandardCharsets.UTF_8));
+                var detached = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return stream.readBody(head, false);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).get(20, TimeUnit.SECONDS);
+                assertTrue(frames(detached.body()).stream().allMatch("1:kept line\n"::equals), detached.text());
+            }
+            assertTrue(JSON.readTree(http.request("GET", "/containers/kept/json", null).body()).at("/State/Running").asBoolean(),
+                    "detaching leaves the container running");
+            String logs = http.request("GET", "/containers/kept/logs?stdout=1", null).text();
+            assertTrue(logs.contains("kept line"), logs);
+            assertEquals(204, http.request("DELETE", "/containers/kept?force=1", null).status());
+            assertEquals(204, http.request("DELETE", "/containers/once", null).status());
+        }
+    }
+
     static List<String> frames(byte[] stream) {
         ByteBuffer buf = ByteBuffer.wrap(stream);
         List<String> frames = new ArrayList<>();

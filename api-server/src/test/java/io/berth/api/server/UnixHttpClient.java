@@ -123,6 +123,12 @@ final class UnixHttpClient implements AutoCloseable {
     }
 
     /** Closes our sending side only, as the docker CLI does after a hijack without stdin. */
+    /** Bytes after a hijack: what a client's stdin would send. */
+    void writeRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
     void shutdownOutput() throws IOException {
         channel.shutdownOutput();
     }

@@ -20,6 +20,7 @@ public record ContainerSpec(
         Map<String, String> labels,
         boolean tty,
         boolean openStdin,
+        boolean stdinOnce,
         boolean attachStdin,
         boolean attachStdout,
         boolean attachStderr,

@@ -21,6 +21,7 @@ public record CreateRequest(
         Map<String, String> labels,
         boolean tty,
         boolean openStdin,
+        boolean stdinOnce,
         boolean attachStdin,
         boolean attachStdout,
         boolean attachStderr,
@@ -30,7 +31,7 @@ public record CreateRequest(
 
     /** A request with only an image and a command, the rest defaulted (tests, CRI). */
     public static CreateRequest of(String name, String image, List<String> cmd, HostSpec host) {
-        return new CreateRequest(name, image, null, cmd, null, null, null, null, null, null, false, false, false,
+        return new CreateRequest(name, image, null, cmd, null, null, null, null, null, null, false, false, false, false,
                 true, true, null, null, host);
     }
 }

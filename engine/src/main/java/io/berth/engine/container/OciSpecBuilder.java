@@ -107,7 +107,7 @@ public final class OciSpecBuilder {
         SecurityOptions options = SecurityOptions.parse(iso.securityOpt());
         Process.Capabilities capabilities = security.capabilities(iso.capAdd(), iso.capDrop(), iso.privileged());
         Process base = defaults.process();
-        Process process = new Process(s.tty(), base.consoleSize(), user(base.user()), List.copyOf(args), null, s.env(),
+        Process process = new Process(s.tty(), consoleSize(h.consoleSize(), base.consoleSize()), user(base.user()), List.copyOf(args), null, s.env(),
                 cwd, capabilities, rlimits(base.rlimits(), iso.ulimits()),
                 options.noNewPrivileges() ? Boolean.TRUE : base.noNewPrivileges(),
                 base.apparmorProfile(), base.oomScoreAdj(), base.selinuxLabel());
@@ -120,6 +120,12 @@ public final class OciSpecBuilder {
         return new Spec(Spec.VERSION, process, new Root(files.mergedDir().toString(), iso.readonlyRootfs()),
                 hostUts ? null : s.hostname(), hostUts || s.domainname().isEmpty() ? null : s.domainname(),
                 mounts(defaults.mounts(), iso), linux(defaults.linux(), h, options, capabilities), annotations);
+    }
+
+    /** HostConfig.ConsoleSize is [height, width]; docker's 0x0 means "not given". */
+    static Process.ConsoleSize consoleSize(List<Integer> requested, Process.ConsoleSize fallback) {
+        if (requested == null || requested.get(0) <= 0 || requested.get(1) <= 0) return fallback;
+        return new Process.ConsoleSize(requested.get(0), requested.get(1));
     }
 
     private Linux linux(Linux defaults, HostSpec h, SecurityOptions options, Process.Capabilities capabilities) {

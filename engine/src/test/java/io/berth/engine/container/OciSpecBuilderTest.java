@@ -51,7 +51,7 @@ class OciSpecBuilderTest {
     private OciSpecBuilder builder(String user, HostSpec host) {
         String id = "ab".repeat(32);
         ContainerSpec spec = new ContainerSpec("busybox", List.of(), List.of("true"), List.of("PATH=/bin"), "", user,
-                "box", "", Map.of(), false, false, false, true, true, null, null);
+                "box", "", Map.of(), false, false, false, false, true, true, null, null);
         Container c = new Container(id, "box", "sha256:abc", "busybox", spec, host, Instant.now(), ContainerState.CREATED,
                 0, 0, null, null, "", false);
         return new OciSpecBuilder(c, ContainerFiles.of(dir, id), List.of(layer), SECURITY, this::other);
@@ -60,7 +60,7 @@ class OciSpecBuilderTest {
     /** Other containers for "container:NAME" modes: "web" runs as host pid 4321, "idle" is not running. */
     private Container other(String reference) {
         ContainerSpec spec = new ContainerSpec("busybox", List.of(), List.of("sleep"), List.of(), "", "", reference, "",
-                Map.of(), false, false, false, false, false, null, null);
+                Map.of(), false, false, false, false, false, false, null, null);
         Container created = new Container("cd".repeat(32), reference, "sha256:abc", "busybox", spec, HostSpec.defaults(),
                 Instant.now(), ContainerState.CREATED, 0, 0, null, null, "", false);
         return switch (reference) {

@@ -31,8 +31,18 @@ class JsonLogReaderTest {
 
     @AfterEach
     void deleteLog() throws IOException {
-        Files.deleteIfExists(log);
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) Files.delete(p);
+        }
         Files.deleteIfExists(dir);
+    }
+
+    /** What the monitor does when the log is full: log.1 -> log.2, log -> log.1, a new empty log. */
+    void rotate() throws IOException {
+        Path first = dir.resolve("c-json.log.1");
+        if (Files.exists(first)) Files.move(first, dir.resolve("c-json.log.2"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(log, first);
+        Files.createFile(log);
     }
 
     void append(String stream, String text, Instant time) throws IOException {
@@ -74,7 +84,7 @@ class JsonLogReaderTest {
         List<LogEntry> received = new CopyOnWriteArrayList<>();
         Thread follower = Thread.ofVirtual().start(() -> {
             try {
-                reader.follow(0, LogOptions.everything(true), exited, received::add);
+                reader.follow(reader.start(), LogOptions.everything(true), exited, received::add);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -89,5 +99,59 @@ class JsonLogReaderTest {
         exited.complete(null);
         assertTrue(follower.join(Duration.ofSeconds(5)), "the follower did not end after the exit");
         assertEquals("1:first\n2:last\n", joined(received));
+    }
+
+    @Test
+    void readsRotatedFilesOldestFirstAndTailsAcrossThem() throws Exception {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        append("stdout", "1\n", t);
+        rotate();
+        append("stdout", "2\n", t);
+        append("stderr", "3\n", t);
+        rotate();
+        append("stdout", "4\n", t);
+        JsonLogReader reader = new JsonLogReader(log);
+        List<LogEntry> all = new CopyOnWriteArrayList<>();
+        reader.read(LogOptions.everything(false), CompletableFuture.completedFuture(null), all::add);
+        assertEquals("1:1\n1:2\n2:3\n1:4\n", joined(all));
+        List<LogEntry> tail = new CopyOnWriteArrayList<>();
+        reader.read(new LogOptions(true, true, false, 2, null, null, false), CompletableFuture.completedFuture(null), tail::add);
+        assertEquals("2:3\n1:4\n", joined(tail));
+    }
+
+    @Test
+    void followingMovesOnWhenTheLogIsRotatedAndMissesNothing() throws Exception {
+        JsonLogReader reader = new JsonLogReader(log);
+        append("stdout", "before\n", Instant.now());
+        JsonLogReader.Position end = reader.end();
+        CompletableFuture<Void> exited = new CompletableFuture<>();
+        List<LogEntry> received = new CopyOnWriteArrayList<>();
+        Thread follower = Thread.ofVirtual().start(() -> {
+            try {
+                reader.follow(end, LogOptions.everything(true), exited, received::add);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        append("stdout", "a\n", Instant.now());
+        rotate();
+        append("stdout", "b\n", Instant.now());
+        rotate(); // twice before the follower may have looked: it still finds its file as .2
+        append("stdout", "c\n", Instant.now());
+        exited.complete(null);
+        assertTrue(follower.join(Duration.ofSeconds(5)), "the follower did not end after the exit");
+        assertEquals("1:a\n1:b\n1:c\n", joined(received));
+    }
+
+    @Test
+    void aLogTruncatedInPlaceIsReadFromItsStart() throws Exception {
+        JsonLogReader reader = new JsonLogReader(log);
+        append("stdout", "long line before the truncation\n", Instant.now());
+        JsonLogReader.Position end = reader.end();
+        Files.write(log, new byte[0]); // max-file=1: the monitor truncates instead of renaming
+        append("stdout", "x\n", Instant.now());
+        List<LogEntry> received = new CopyOnWriteArrayList<>();
+        reader.follow(end, LogOptions.everything(true), CompletableFuture.completedFuture(null), received::add);
+        assertEquals("1:x\n", joined(received));
     }
 }

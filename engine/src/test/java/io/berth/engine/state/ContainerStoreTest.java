@@ -40,7 +40,7 @@ class ContainerStoreTest {
 
     static Container container(String id, String name) {
         ContainerSpec spec = new ContainerSpec("busybox", List.of(), List.of("sh"), List.of("PATH=/bin"), "/", "", "host",
-                "", Map.of("k", "v"), false, false, false, true, true, null, null);
+                "", Map.of("k", "v"), false, false, false, false, true, true, null, null);
         return new Container(id, name, "sha256:abc", "busybox", spec, HostSpec.defaults(), Instant.now(),
                 ContainerState.CREATED, 0, 0, null, null, "", false);
     }

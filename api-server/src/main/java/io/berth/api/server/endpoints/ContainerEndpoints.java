@@ -11,6 +11,8 @@ import io.berth.api.model.WaitResponse;
 import io.berth.api.server.http.Exchange;
 import io.berth.api.server.http.Route;
 import io.berth.engine.Engine;
+import io.berth.engine.exec.DetachKeys;
+import io.berth.engine.exec.ExecSession;
 import io.berth.engine.container.Container;
 import io.berth.engine.container.ContainerState;
 import io.berth.engine.container.CreateRequest;
@@ -25,7 +27,9 @@ import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.errdefs.InvalidArgumentException;
 import io.netty.handler.codec.http.HttpMethod;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +56,7 @@ public final class ContainerEndpoints {
                 Route.of(HttpMethod.GET, "/containers/json", this::list),
                 Route.of(HttpMethod.POST, "/containers/prune", this::prune),
                 Route.of(HttpMethod.GET, "/containers/{id}/changes", this::changes),
+                Route.of(HttpMethod.GET, "/containers/{id}/export", this::export),
                 Route.of(HttpMethod.GET, "/containers/{id}/json", this::inspect),
                 Route.of(HttpMethod.POST, "/containers/{id}/start", this::start),
                 Route.of(HttpMethod.POST, "/containers/{id}/wait", this::waitFor),
@@ -59,7 +64,7 @@ public final class ContainerEndpoints {
                 Route.of(HttpMethod.POST, "/containers/{id}/restart", this::restart),
                 Route.of(HttpMethod.POST, "/containers/{id}/kill", this::kill),
                 Route.of(HttpMethod.POST, "/containers/{id}/attach", this::attach),
-                Route.of(HttpMethod.POST, "/containers/{id}/resize", ex -> ex.empty(200)),
+                Route.of(HttpMethod.POST, "/containers/{id}/resize", this::resize),
                 Route.of(HttpMethod.GET, "/containers/{id}/logs", this::logs),
                 Route.of(HttpMethod.POST, "/containers/{id}/pause", this::pause),
                 Route.of(HttpMethod.POST, "/containers/{id}/unpause", this::unpause),
@@ -75,7 +80,7 @@ public final class ContainerEndpoints {
         HostSpec host = HostConfigs.toEngine(c.hostConfig());
         Container created = engine.create(new CreateRequest(ex.query("name", ""), c.image(), c.entrypoint(), c.cmd(),
                 c.env(), c.workingDir(), c.user(), c.hostname(), c.domainname(), c.labels(), is(c.tty()),
-                is(c.openStdin()), is(c.attachStdin()), is(c.attachStdout()), is(c.attachStderr()), c.stopSignal(),
+                is(c.openStdin()), is(c.stdinOnce()), is(c.attachStdin()), is(c.attachStdout()), is(c.attachStderr()), c.stopSignal(),
                 c.stopTimeout(), host));
         ex.json(201, new ContainerCreateResponse(created.id(), List.of()));
     }
@@ -136,13 +141,27 @@ public final class ContainerEndpoints {
                 })).toList());
     }
 
+    /**
+     * docker export: the container is resolved first, so a missing one is a 404 before the tar starts;
+     * a failure mid-way leaves the chunked answer unfinished, so the client never takes a cut tar for whole.
+     */
+    private void export(Exchange ex) throws Exception {
+        String id = engine.inspect(ex.path("id")).id();
+        Exchange.ChunkedStream stream = ex.stream(200, "application/x-tar");
+        try (OutputStream out = new BufferedOutputStream(new ChunkedOutputStream(stream), 1 << 16)) {
+            engine.export(id, out);
+        }
+        stream.close();
+    }
+
     private void prune(Exchange ex) throws Exception {
         ex.json(200, Map.of("ContainersDeleted", engine.prune(), "SpaceReclaimed", 0));
     }
 
     private void inspect(Exchange ex) throws Exception {
         Container c = engine.inspect(ex.path("id"));
-        ex.json(200, new ContainerViews(ex.mapper()).inspect(c, engine.files(c)));
+        ex.json(200, new ContainerViews(ex.mapper()).inspect(c, engine.files(c),
+                engine.execsOf(c.id()).stream().map(ExecSession::id).toList()));
     }
 
     private void start(Exchange ex) {
@@ -294,20 +313,40 @@ public final class ContainerEndpoints {
     }
 
     /**
-     * Hijacks the connection and streams the container's output until it exits (stdin comes in a
-     * later step). The attach is registered before the client learns it succeeded.
+     * Hijacks the connection, streams the container's output until it exits and, with stdin=1 on a
+     * container created with -i, forwards the client's input to it (watching for the detach keys).
+     * The attach is registered before the client learns it succeeded.
      */
     private void attach(Exchange ex) throws Exception {
         Container c = engine.inspect(ex.path("id"));
+        DetachKeys keys = DetachKeys.parse(ex.query("detachKeys", ""));
         boolean tty = c.spec().tty();
         Engine.Attachment attachment = ex.flag("stream") ? engine.attach(c.id(), ex.flag("logs")) : null;
         Exchange.RawStream out = ex.hijack(StreamFrames.contentType(!tty, ex.version().atLeast(1, 42)));
         LogSink selected = new FramingSink(new StreamFrames(!tty, false), ex.flag("stdout"), ex.flag("stderr"), out::write);
+        Thread output = Thread.currentThread();
+        AtomicBoolean detached = new AtomicBoolean();
+        StdinPump pump = attachment != null && ex.flag("stdin") && c.spec().openStdin()
+                ? new StdinPump(out, () -> engine.stdin(c.id()), keys, c.spec().stdinOnce() && !tty, attachment.end()::isDone, () -> {
+                    detached.set(true);
+                    output.interrupt();
+                }) : null;
+        if (pump != null) pump.start();
         try {
             if (attachment != null) attachment.stream(selected);
             else if (ex.flag("logs")) engine.logs(c.id(), LogOptions.everything(false), selected);
+        } catch (InterruptedException e) {
+            if (!detached.get()) throw e;
         } finally {
+            if (pump != null) pump.finish();
             out.close();
+            if (detached.get()) Thread.interrupted(); // the detach's interrupt is consumed here, not by the next request
         }
+    }
+
+    /** POST /containers/{id}/resize?h=&w=: the client's terminal size for a -t container. */
+    private void resize(Exchange ex) throws Exception {
+        engine.resize(ex.path("id"), ex.intQuery("h").orElse(0), ex.intQuery("w").orElse(0));
+        ex.empty(200);
     }
 }

@@ -52,7 +52,8 @@ final class ContainerViews {
         };
     }
 
-    ContainerInspect inspect(Container c, ContainerFiles files) {
+    /** {@code execIds}: the container's exec instances that are still known (docker's ExecIDs, null when none). */
+    ContainerInspect inspect(Container c, ContainerFiles files, List<String> execIds) {
         ContainerSpec s = c.spec();
         List<String> argv = new ArrayList<>(s.entrypoint());
         argv.addAll(s.cmd());
@@ -68,7 +69,7 @@ final class ContainerViews {
         var network = new NetworkSettings("", "", "", Map.of(), "", "", 0, "", Map.of());
         return new ContainerInspect(c.id(), time(c.created()), path, List.copyOf(args), state, c.imageId(),
                 files.resolvConf().toString(), files.hostnameFile().toString(), files.hostsFile().toString(),
-                files.logFile().toString(), "/" + c.name(), 0, "overlay2", "linux", "", "", "", null,
+                files.logFile().toString(), "/" + c.name(), 0, "overlay2", "linux", "", "", "", execIds.isEmpty() ? null : execIds,
                 HostConfigs.toApi(c.host(), mapper), driver, null, null, List.of(), config(s), network);
     }
 
@@ -82,7 +83,7 @@ final class ContainerViews {
         fields.put("AttachStderr", s.attachStderr());
         fields.put("Tty", s.tty());
         fields.put("OpenStdin", s.openStdin());
-        fields.put("StdinOnce", false);
+        fields.put("StdinOnce", s.stdinOnce());
         fields.put("Env", s.env());
         fields.put("Cmd", s.cmd().isEmpty() ? null : s.cmd());
         fields.put("Image", s.image());

@@ -5,6 +5,7 @@ import io.berth.api.model.HostConfig;
 import io.berth.engine.container.HostSpec;
 import io.berth.engine.container.Isolation;
 import io.berth.engine.container.Resources;
+import io.berth.engine.logs.LogConfig;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,9 @@ final class HostConfigs {
 
     static HostSpec toEngine(HostConfig h) {
         if (h == null) return HostSpec.defaults();
-        return new HostSpec(Boolean.TRUE.equals(h.autoRemove()), h.binds(), h.networkMode(), resources(h), isolation(h));
+        LogConfig log = h.logConfig() == null ? null : new LogConfig(h.logConfig().type(), h.logConfig().config());
+        return new HostSpec(Boolean.TRUE.equals(h.autoRemove()), h.binds(), h.networkMode(), resources(h), isolation(h),
+                log, h.consoleSize());
     }
 
     /** The resource fields; also the body of docker update, whose UpdateConfig uses the same names. */
@@ -44,7 +47,8 @@ final class HostConfigs {
         fields.put("Binds", h.binds().isEmpty() ? null : h.binds());
         fields.put("NetworkMode", h.networkMode());
         fields.put("AutoRemove", h.autoRemove());
-        fields.put("LogConfig", Map.of("Type", "json-file", "Config", Map.of()));
+        fields.put("LogConfig", Map.of("Type", h.logConfig().type(), "Config", h.logConfig().options()));
+        fields.put("ConsoleSize", h.consoleSize() == null ? List.of(0, 0) : h.consoleSize());
         fields.put("RestartPolicy", Map.of("Name", "no", "MaximumRetryCount", 0));
         Isolation iso = h.isolation();
         fields.put("CapAdd", iso.capAdd().isEmpty() ? null : iso.capAdd());

@@ -32,6 +32,7 @@ import java.util.function.Predicate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -154,9 +155,12 @@ public final class ImageEndpoints {
     private void list(Exchange ex) throws Exception {
         String filters = ex.query("filters", "");
         Predicate<Image> filter = ImageFilters.parse(filters, ex.mapper(), engine.images()::resolve);
+        // As dockerd: an untagged image that others were made from (a commit's parent) is listed only with all=1.
+        Set<Digest> parents = ex.flag("all") ? Set.of() : engine.images().parentIds();
         List<Image> matching = new ArrayList<>();
         for (Image image : engine.images().list()) {
-            if (filter.test(image)) matching.add(ImageFilters.withMatchingTags(image, filters, ex.mapper()));
+            boolean hiddenParent = parents.contains(image.id()) && image.repoTags().isEmpty() && image.repoDigests().isEmpty();
+            if (!hiddenParent && filter.test(image)) matching.add(ImageFilters.withMatchingTags(image, filters, ex.mapper()));
         }
         List<ImageSummary> rows = matching.stream()
                 .sorted((a, b) -> b.created().compareTo(a.created()))
@@ -172,7 +176,8 @@ public final class ImageEndpoints {
         List<Path> layers = engine.images().layerDirs(image);
         Map<String, String> driverData = layers.isEmpty() ? Map.of() : Map.of(
                 "LowerDir", layers.reversed().stream().map(Path::toString).collect(Collectors.joining(":")));
-        ex.json(200, new ImageInspect(image.id().toString(), image.repoTags(), image.repoDigests(), "", comment(config),
+        String parent = engine.images().parentOf(image).map(Digest::toString).orElse("");
+        ex.json(200, new ImageInspect(image.id().toString(), image.repoTags(), image.repoDigests(), parent, comment(config),
                 image.created().toString(), "", config.author() == null ? "" : config.author(),
                 imageConfig(ex, config.config()), config.architecture(), config.variant(), config.os(), null, image.size(),
                 null, new GraphDriverData("overlay2", driverData),

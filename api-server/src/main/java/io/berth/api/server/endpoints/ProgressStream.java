@@ -22,7 +22,8 @@ final class ProgressStream implements Consumer<PullProgress>, AutoCloseable {
 
     @Override
     public void accept(PullProgress p) {
-        ProgressMessage.ProgressDetail detail = p.current() == null ? null : new ProgressMessage.ProgressDetail(p.current(), p.total());
+        // A layer's update always carries progressDetail (docker's CLI redraws such lines in place), {} without counts.
+        ProgressMessage.ProgressDetail detail = p.message() ? null : new ProgressMessage.ProgressDetail(p.current(), p.total());
         String bar = p.current() == null ? null : ProgressText.bar(p.current(), p.total());
         send(new ProgressMessage(p.status(), p.id(), bar, detail, null, null, null));
     }

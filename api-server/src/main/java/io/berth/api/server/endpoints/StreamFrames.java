@@ -23,20 +23,30 @@ record StreamFrames(boolean multiplexed, boolean timestamps) {
         return multiplexed && apiAtLeast142 ? MULTIPLEXED : RAW;
     }
 
+    /** One payload as the daemon's own message on {@code stream} (1 stdout, 2 stderr), framed if multiplexed. */
+    byte[] frame(int stream, byte[] payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 8);
+        if (multiplexed) header(out, stream, payload.length);
+        out.writeBytes(payload);
+        return out.toByteArray();
+    }
+
+    private static void header(ByteArrayOutputStream out, int stream, int length) {
+        out.write(stream);
+        out.write(0);
+        out.write(0);
+        out.write(0);
+        out.write(length >>> 24);
+        out.write(length >>> 16);
+        out.write(length >>> 8);
+        out.write(length);
+    }
+
     /** Appends the frame of {@code e} to {@code out}. */
     void writeTo(ByteArrayOutputStream out, LogEntry e) {
         byte[] prefix = timestamps ? (FIXED_NANOS.format(e.time()) + " ").getBytes(StandardCharsets.US_ASCII) : new byte[0];
         int length = prefix.length + e.payload().length;
-        if (multiplexed) {
-            out.write(e.stream().frameType());
-            out.write(0);
-            out.write(0);
-            out.write(0);
-            out.write(length >>> 24);
-            out.write(length >>> 16);
-            out.write(length >>> 8);
-            out.write(length);
-        }
+        if (multiplexed) header(out, e.stream().frameType(), length);
         out.writeBytes(prefix);
         out.writeBytes(e.payload());
     }

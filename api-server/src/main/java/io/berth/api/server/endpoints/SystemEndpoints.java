@@ -10,6 +10,7 @@ import io.berth.api.server.http.Exchange;
 import io.berth.api.server.http.Route;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineInfo;
+import io.berth.oci.Digest;
 import io.netty.handler.codec.http.HttpMethod;
 
 import java.time.Instant;
@@ -114,15 +115,16 @@ public final class SystemEndpoints {
         ex.json(200, ex.mapper().convertValue(fields, SystemInfo.class));
     }
 
-    /** docker system df: images with their container counts, the layers' bytes, containers with their writable layer's. */
+    /** docker system df: images with their container counts and shared bytes, the layers' bytes, containers with their writable layer's. */
     private void diskUsage(Exchange ex) throws Exception {
         DiskUsage usage = engine.diskUsage();
         ContainerViews views = new ContainerViews(ex.mapper());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("LayersSize", usage.layersSize());
+        Map<Digest, Long> shared = engine.images().sharedSizes();
         answer.put("Images", usage.images().stream().map(u -> new ImageSummary(u.image().id().toString(), "",
                 u.image().repoTags(), u.image().repoDigests(), u.image().created().getEpochSecond(), u.image().size(),
-                0L, null, Map.of(), (long) u.containers())).toList());
+                shared.getOrDefault(u.image().id(), 0L), null, Map.of(), (long) u.containers())).toList());
         answer.put("Containers", usage.containers().stream().map(u -> {
             ContainerSummary s = views.summary(u.container());
             return new ContainerSummary(s.id(), s.names(), s.image(), s.imageId(), s.command(), s.created(), s.ports(),

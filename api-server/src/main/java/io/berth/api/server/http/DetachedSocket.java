@@ -35,7 +35,10 @@ final class DetachedSocket implements AutoCloseable {
     private static final MethodHandle DUP = libc("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FCNTL = libc("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SEND = libc("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = libc("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = libc("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final int SHUT_WR = 1, SHUT_RDWR = 2;
 
     private final int fd;
     private boolean closed;
@@ -96,11 +99,55 @@ final class DetachedSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads what the client sent (its stdin), blocking; -1 at its end of stream or once closed. A
+     * blocked recv(2) pins its thread, so callers read on a platform thread, not a virtual one.
+     */
+    int read(byte[] buffer) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment received = arena.allocate(buffer.length);
+            while (true) {
+                synchronized (this) {
+                    if (closed) return -1; // the fd number may already belong to something else
+                }
+                long n = (long) RECV.invokeExact(state, fd, received, (long) buffer.length, 0);
+                if (n > 0) {
+                    MemorySegment.copy(received, JAVA_BYTE, 0, buffer, 0, (int) n);
+                    return (int) n;
+                }
+                if (n == 0) return -1;
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == EINTR) continue;
+                synchronized (this) {
+                    if (closed) return -1;
+                }
+                throw new IOException("cannot read from the client (errno " + errno + ")");
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("cannot read from the client: " + t, t);
+        }
+    }
+
+    /** Ends our direction only (a FIN): the client reads the end of the stream and may still send. */
+    synchronized void shutdownOutput() {
+        if (closed) return;
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) SHUTDOWN.invokeExact(arena.allocate(CALL_STATE), fd, SHUT_WR);
+        } catch (Throwable t) {
+            throw new IllegalStateException("shutdown failed", t);
+        }
+    }
+
+    /** Shuts the connection down first, which wakes a reader blocked in recv(2); close alone would not. */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
         try (Arena arena = Arena.ofConfined()) {
+            int ignoredShutdown = (int) SHUTDOWN.invokeExact(arena.allocate(CALL_STATE), fd, SHUT_RDWR);
             int ignored = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
         } catch (Throwable t) {
             throw new IllegalStateException("close failed", t);

@@ -241,6 +241,19 @@ public final class Exchange {
             socket.write(bytes);
         }
 
+        /**
+         * Ends the output with a FIN while the client's input is still read: closing a socket with
+         * unread input makes the kernel reset the connection, which docker clients report as an error.
+         */
+        public void finishOutput() {
+            socket.shutdownOutput();
+        }
+
+        /** What the client sends after the hijack (its stdin); -1 at its end. Blocks: call from a platform thread. */
+        public int read(byte[] buffer) throws IOException {
+            return socket.read(buffer);
+        }
+
         @Override
         public void close() {
             socket.close();
