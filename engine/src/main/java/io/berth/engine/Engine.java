@@ -21,6 +21,7 @@ import io.berth.engine.exec.ExecSession;
 import io.berth.engine.logs.JsonLogReader;
 import io.berth.engine.logs.LogConfig;
 import io.berth.engine.security.SecurityPolicy;
+import io.berth.engine.userns.UsernsRemap;
 import io.berth.engine.stats.ProcessTable;
 import io.berth.engine.stats.ResourceSample;
 import io.berth.engine.logs.LogOptions;
@@ -57,6 +58,7 @@ import io.berth.runtime.stdio.ControlChannel;
 import io.berth.oci.runtime.Process;
 import io.berth.oci.runtime.Spec;
 import io.berth.runtime.RootfsMount;
+import io.berth.runtime.plan.PlanBuilder;
 import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.runtime.StartFailure;
 
@@ -105,6 +107,8 @@ public final class Engine implements AutoCloseable {
     private final Map<String, ContainerEvents> events = new ConcurrentHashMap<>();
     /** Exec instances live in memory only, as in dockerd; removed with their container. */
     private final Map<String, ExecSession> execs = new ConcurrentHashMap<>();
+    /** The spec of each running container, so that an exec does not parse config.json again; dropped at exit. */
+    private final Map<String, Spec> runningSpecs = new ConcurrentHashMap<>();
     private final NameGenerator names = new NameGenerator();
     private final SecureRandom random = new SecureRandom();
     /** Set by close: exits seen afterwards belong to the next engine on this data root (live restore). */
@@ -122,6 +126,10 @@ public final class Engine implements AutoCloseable {
         Files.createDirectories(config.dataRoot().resolve("containers"));
         Files.createDirectories(config.dataRoot().resolve("overlay"));
         Files.createDirectories(config.execRoot());
+        if (config.usernsRemap() != null) {
+            config.usernsRemap().checkReachable(config.dataRoot().resolve("containers"));
+            config.usernsRemap().checkReachable(config.dataRoot().resolve("overlay"));
+        }
         ContainerStore store = ContainerStore.open(config.dataRoot().resolve("engine.db"));
         ImageService images = new ImageService(config.dataRoot().resolve("image"), config.registries(), config.imageOptions());
         ContainerRuntime runtime = new ContainerRuntime(config.shimBinary(), config.execRoot().resolve("runtime"));
@@ -162,7 +170,7 @@ public final class Engine implements AutoCloseable {
         ContainerFiles files = ContainerFiles.of(config.dataRoot(), id);
         Container proposed = new Container(id, requestedName, image.id().toString(), request.image(), spec, hostSpec,
                 Instant.now(), ContainerState.CREATED, 0, 0, null, null, "", false);
-        new OciSpecBuilder(proposed, files, images.layerDirs(image), security, this::resolve).check();
+        new OciSpecBuilder(proposed, files, images.layerDirs(image), security, this::resolve, config.usernsRemap()).check();
         for (int attempt = 0; ; attempt++) {
             String name = requestedName.isEmpty() ? names.next(attempt) : requestedName;
             Container c = new Container(id, name, image.id().toString(), request.image(), spec, hostSpec,
@@ -258,9 +266,12 @@ public final class Engine implements AutoCloseable {
             ContainerFiles files = files(c);
             try {
                 List<Path> layers = images.layerDirs(image);
-                var spec = new OciSpecBuilder(c, files, layers, security, this::resolve).build();
+                Optional<UsernsRemap> userns = OciSpecBuilder.remapOf(c, config.usernsRemap());
+                if (userns.isPresent()) files.handTo(userns.get().rootUid(), userns.get().rootGid());
+                var spec = new OciSpecBuilder(c, files, layers, security, this::resolve, config.usernsRemap()).build();
                 SPEC_JSON.writeValue(files.ociConfig().toFile(), spec);
-                ContainerProcess process = runtime.start(c.id(), spec, List.of(overlay(files, layers)),
+                runningSpecs.put(c.id(), spec);
+                ContainerProcess process = runtime.start(c.id(), spec, List.of(overlay(files, layers, userns.isPresent())),
                         new ProcessIo(files.logFile(), rotation(c.host().logConfig()), c.spec().openStdin()));
                 Container running = c.running(process.pid(), process.startedAt());
                 store.update(running);
@@ -304,8 +315,11 @@ public final class Engine implements AutoCloseable {
         return maxSize < 0 ? null : new LogRotation(maxSize, log.maxFiles());
     }
 
-    /** Overlay's lowerdir lists the top layer first; an image without layers gets an empty lower dir. */
-    private RootfsMount overlay(ContainerFiles files, List<Path> layersBottomFirst) throws IOException {
+    /**
+     * Overlay's lowerdir lists the top layer first; an image without layers gets an empty lower dir. In a remapped
+     * user namespace the layers are mounted id-mapped, so they stay as they are on disk.
+     */
+    private RootfsMount overlay(ContainerFiles files, List<Path> layersBottomFirst, boolean idmapped) throws IOException {
         List<String> lower = new ArrayList<>();
         for (Path p : layersBottomFirst.reversed()) lower.add(p.toString());
         if (lower.isEmpty()) {
@@ -313,8 +327,10 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(empty);
             lower.add(empty.toString());
         }
-        return new RootfsMount("overlay", "overlay", List.of("lowerdir=" + String.join(":", lower),
+        List<String> options = new ArrayList<>(List.of("lowerdir=" + String.join(":", lower),
                 "upperdir=" + files.upperDir(), "workdir=" + files.workDir()));
+        if (idmapped) options.add(PlanBuilder.IDMAP_OPTION);
+        return new RootfsMount("overlay", "overlay", options);
     }
 
     /** Records the exit when it happens; on a fresh virtual thread, as the runtime's completing thread is not ours. */
@@ -332,6 +348,7 @@ public final class Engine implements AutoCloseable {
             Optional<Container> current = store.byId(id);
             if (current.isEmpty() || !current.get().isRunning()) return;
             Container done = current.get().exited(exitCode, finishedAt, error, oomKilled);
+            runningSpecs.remove(id);
             store.update(done);
             deleteRuntimeState(id);
             LOG.log(System.Logger.Level.INFO, "container {0} exited with {1}", id, exitCode);
@@ -774,7 +791,7 @@ public final class Engine implements AutoCloseable {
         ExecRequest r = session.request();
         Path log = captureOutput ? files(c).dir().resolve("exec-" + execId + "-json.log") : null;
         try {
-            Spec containerSpec = SPEC_JSON.readValue(files(c).ociConfig().toFile(), Spec.class);
+            Spec containerSpec = runningSpecs.computeIfAbsent(c.id(), id -> readSpec(files(c)));
             Process process = execProcess(c, containerSpec.process(), r, consoleSize == null ? r.consoleSize() : consoleSize);
             if (log != null) Files.deleteIfExists(log);
             ContainerProcess p = runtime.exec(c.id(), execId, containerSpec, process, new ProcessIo(log, null, r.attachStdin()));
@@ -806,6 +823,15 @@ public final class Engine implements AutoCloseable {
             session.exited(EXIT_NOT_EXECUTABLE);
             deleteQuietly(log);
             throw e;
+        }
+    }
+
+    /** The OCI spec a running container was started with (config.json), for its execs. */
+    private static Spec readSpec(ContainerFiles files) {
+        try {
+            return SPEC_JSON.readValue(files.ociConfig().toFile(), Spec.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + files.ociConfig() + ": " + e.getMessage(), e);
         }
     }
 
