@@ -36,6 +36,11 @@ public record ApiRequest(String method, String path, Map<String, String> headers
         return new ApiRequest("POST", path, Map.of(), null, null, true);
     }
 
+    /** A POST with a JSON body whose connection is hijacked like attach's (exec start). */
+    public static ApiRequest postJsonUpgrade(String path, byte[] json) {
+        return new ApiRequest("POST", path, Map.of("Content-Type", "application/json"), json, null, true);
+    }
+
     /** The same request with one more header. */
     public ApiRequest withHeader(String name, String value) {
         Map<String, String> all = new LinkedHashMap<>(headers);

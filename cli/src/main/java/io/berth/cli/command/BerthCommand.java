@@ -11,7 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import io.berth.cli.terminal.LocalTerminal;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -38,6 +41,8 @@ public final class BerthCommand implements Callable<Integer> {
         Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
         commands.put("run", RunCommand::new);
         commands.put("create", CreateCommand::new);
+        commands.put("exec", ExecCommand::new);
+        commands.put("attach", AttachCommand::new);
         commands.put("start", StartCommand::new);
         commands.put("stop", StopCommand::new);
         commands.put("restart", RestartCommand::new);
@@ -65,6 +70,7 @@ public final class BerthCommand implements Callable<Integer> {
         commands.put("history", HistoryCommand::new);
         commands.put("commit", CommitCommand::new);
         commands.put("diff", DiffCommand::new);
+        commands.put("export", ExportCommand::new);
         commands.put("image", CommandGroup.Image::new);
         commands.put("system", CommandGroup.SystemGroup::new);
         commands.put("version", VersionCommand::new);
@@ -87,17 +93,28 @@ public final class BerthCommand implements Callable<Integer> {
     final PrintStream out;
     final PrintStream err;
     final Map<String, String> environment;
+    final LocalTerminal terminal;
     private EngineClient client;
 
     BerthCommand(PrintStream out, PrintStream err, Map<String, String> environment) {
+        this(LocalTerminal.piped(InputStream.nullInputStream()), out, err, environment);
+    }
+
+    BerthCommand(LocalTerminal terminal, PrintStream out, PrintStream err, Map<String, String> environment) {
+        this.terminal = terminal;
         this.out = out;
         this.err = err;
         this.environment = environment;
     }
 
-    /** Parses and runs one command line; returns the exit status. */
+    /** Parses and runs one command line with no input; returns the exit status. */
     public static int execute(String[] args, PrintStream out, PrintStream err, Map<String, String> environment) {
-        BerthCommand root = new BerthCommand(out, err, environment);
+        return execute(args, LocalTerminal.piped(InputStream.nullInputStream()), out, err, environment);
+    }
+
+    /** Parses and runs one command line reading the given terminal's input; returns the exit status. */
+    public static int execute(String[] args, LocalTerminal terminal, PrintStream out, PrintStream err, Map<String, String> environment) {
+        BerthCommand root = new BerthCommand(terminal, out, err, environment);
         CommandLine commandLine = commandLine(root, args);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
@@ -120,7 +137,7 @@ public final class BerthCommand implements Callable<Integer> {
             }
         });
         // Like docker: every word after the image is the container's command, flags included.
-        for (String launcher : new String[]{"run", "create"}) {
+        for (String launcher : new String[]{"run", "create", "exec"}) {
             if (commandLine.getSubcommands().containsKey(launcher)) {
                 commandLine.getSubcommands().get(launcher).setStopAtPositional(true);
             }
@@ -180,9 +197,21 @@ public final class BerthCommand implements Callable<Integer> {
             return usageError(name, "berth: '" + name + "' got an unexpected argument: " + first, COMMAND_FAILURE);
         }
         if (e instanceof CommandLine.MissingParameterException) {
-            return usageError(name, "berth: '" + name + "' requires at least 1 argument", COMMAND_FAILURE);
+            return usageError(name, "berth: '" + name + "' requires " + requiredArguments(commandLine.getCommandSpec()), COMMAND_FAILURE);
         }
         return usageError(name, e.getMessage(), ENGINE_FAILURE);
+    }
+
+    /** docker's wording of a command's arity: "1 argument", "at least 2 arguments". */
+    static String requiredArguments(CommandSpec command) {
+        int minimum = 0;
+        boolean unbounded = false;
+        for (CommandLine.Model.PositionalParamSpec positional : command.positionalParameters()) {
+            minimum += positional.arity().min();
+            unbounded |= positional.arity().isVariable();
+        }
+        int count = Math.max(1, minimum);
+        return (unbounded ? "at least " : "") + count + (count == 1 ? " argument" : " arguments");
     }
 
     private int usageError(String name, String message, int status) {
@@ -194,6 +223,12 @@ public final class BerthCommand implements Callable<Integer> {
 
     /** Prints a failure the way docker words it; run and create fail with 125, other commands with 1. */
     private int failed(Exception e, CommandLine failedCommand) {
+        if (e instanceof ExitStatusException status) {
+            if (status.getMessage() != null) {
+                err.println(status.getMessage());
+            }
+            return status.status();
+        }
         boolean launching = failedCommand.getCommand() instanceof ContainerLaunchCommand;
         String prefix = launching ? "berth: " : "";
         err.println(prefix + describe(e));

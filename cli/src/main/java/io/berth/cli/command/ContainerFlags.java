@@ -8,6 +8,7 @@ import io.berth.api.model.PortBinding;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,6 +35,65 @@ final class ContainerFlags {
             }
         }
         return env;
+    }
+
+    /** The variables of --env-file files, in order, then those of -e, all read as {@link #environment(List, Map)} reads -e. */
+    static List<String> environment(List<String> files, List<String> values, Map<String, String> cliEnvironment) {
+        List<String> all = new ArrayList<>();
+        for (String file : files) {
+            all.addAll(environmentFile(file, cliEnvironment));
+        }
+        all.addAll(environment(values, cliEnvironment));
+        return all;
+    }
+
+    /**
+     * docker's env-file format: one K=V or K per line, leading blanks ignored, blank lines and
+     * "#" comments skipped; a bare K takes the CLI's value and is dropped when that is unset.
+     */
+    static List<String> environmentFile(String file, Map<String, String> cliEnvironment) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("open " + file + ": no such file or directory");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("open " + file + ": " + e.getMessage());
+        }
+        List<String> env = new ArrayList<>();
+        for (String raw : lines) {
+            String line = raw.stripLeading();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String name = line.split("=", 2)[0];
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("no variable name on line '" + line + "'");
+            }
+            if (name.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("variable '" + name + "' contains whitespaces");
+            }
+            if (line.contains("=")) {
+                env.add(line);
+            } else if (cliEnvironment.containsKey(name)) {
+                env.add(name + "=" + cliEnvironment.get(name));
+            }
+        }
+        return env;
+    }
+
+    /** "-a stdin|stdout|stderr", any case, as docker validates it; returns the lower-case names. */
+    static List<String> attachStreams(List<String> values) {
+        List<String> streams = new ArrayList<>();
+        for (String value : values) {
+            String stream = value.toLowerCase(Locale.ROOT);
+            if (!List.of("stdin", "stdout", "stderr").contains(stream)) {
+                throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"-a, --attach\" flag: "
+                        + "valid streams are STDIN, STDOUT and STDERR");
+            }
+            streams.add(stream);
+        }
+        return streams;
     }
 
     /** "-l K=V" and "-l K" (empty value). */

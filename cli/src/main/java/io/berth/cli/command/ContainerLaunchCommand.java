@@ -6,6 +6,7 @@ import io.berth.api.model.PortBinding;
 import io.berth.cli.client.DaemonErrorException;
 import io.berth.cli.client.EngineClient;
 import io.berth.cli.format.ImageReference;
+import io.berth.cli.terminal.WindowSize;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,6 +27,10 @@ abstract class ContainerLaunchCommand extends ApiCommand {
     String name;
     @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Set environment variables")
     List<String> env = new ArrayList<>();
+    @Option(names = "--env-file", paramLabel = "FILE", description = "Read in a file of environment variables")
+    List<String> envFiles = new ArrayList<>();
+    @Option(names = {"-a", "--attach"}, paramLabel = "STREAM", description = "Attach to STDIN, STDOUT or STDERR")
+    List<String> attach = new ArrayList<>();
     @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "Set metadata on a container")
     List<String> labels = new ArrayList<>();
     @Option(names = {"-w", "--workdir"}, description = "Working directory inside the container")
@@ -94,8 +99,24 @@ abstract class ContainerLaunchCommand extends ApiCommand {
     @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Command and arguments")
     List<String> command;
 
-    /** Whether the client will attach to the container's output (run without -d). */
-    abstract boolean attachesOutput();
+    /** Whether the container is run in the background (run -d), which attaches no stream. */
+    abstract boolean detached();
+
+    /** The streams the container is created attached to: docker's -a, else stdout and stderr, plus stdin with -i. */
+    record AttachedStreams(boolean stdin, boolean stdout, boolean stderr) {
+        boolean output() {
+            return stdout || stderr;
+        }
+    }
+
+    AttachedStreams attachedStreams() {
+        if (detached()) {
+            return new AttachedStreams(false, false, false);
+        }
+        List<String> streams = ContainerFlags.attachStreams(attach);
+        return new AttachedStreams(streams.contains("stdin") || interactive,
+                streams.isEmpty() || streams.contains("stdout"), streams.isEmpty() || streams.contains("stderr"));
+    }
 
     /** Creates the container, pulling its image first when the daemon does not have it; returns the id. */
     String createContainer() throws IOException {
@@ -156,18 +177,22 @@ abstract class ContainerLaunchCommand extends ApiCommand {
         }
         putIf(hostConfig, "PortBindings", portBindings.isEmpty() ? null : portBindings);
 
-        boolean attach = attachesOutput();
+        // docker sends the local terminal's size so the container's tty starts right, not at 0x0.
+        putIf(hostConfig, "ConsoleSize", root().terminal.windowSize().map(WindowSize::consoleSize).orElse(null));
+
+        AttachedStreams streams = attachedStreams();
         Map<String, Object> config = new LinkedHashMap<>();
         putIf(config, "Hostname", hostname);
         putIf(config, "User", user);
-        config.put("AttachStdin", attach && interactive);
-        config.put("AttachStdout", attach);
-        config.put("AttachStderr", attach);
+        config.put("AttachStdin", streams.stdin());
+        config.put("AttachStdout", streams.stdout());
+        config.put("AttachStderr", streams.stderr());
         putIf(config, "ExposedPorts", exposedPorts.isEmpty() ? null : exposedPorts);
         config.put("Tty", tty);
         config.put("OpenStdin", interactive);
-        config.put("StdinOnce", attach && interactive);
-        putIf(config, "Env", ContainerFlags.environment(env, root().environment));
+        // An attached stdin closes when the client detaches, so a shell reading it ends with the session.
+        config.put("StdinOnce", interactive && streams.stdin());
+        putIf(config, "Env", ContainerFlags.environment(envFiles, env, root().environment));
         putIf(config, "Cmd", command);
         config.put("Image", image);
         putIf(config, "WorkingDir", workdir);

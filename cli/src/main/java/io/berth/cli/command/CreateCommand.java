@@ -8,7 +8,7 @@ import java.io.IOException;
 @Command(name = "create", description = "Create a new container")
 final class CreateCommand extends ContainerLaunchCommand {
     @Override
-    boolean attachesOutput() {
+    boolean detached() {
         return false;
     }
 

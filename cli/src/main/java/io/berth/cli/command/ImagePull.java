@@ -10,7 +10,10 @@ import io.berth.cli.format.ProgressPrinter;
 import java.io.IOException;
 import java.io.PrintStream;
 
-/** Pulls an image through the daemon, printing its progress stream (stdout for `pull`, stderr for `run`). */
+/**
+ * Pulls an image through the daemon, printing its progress stream (stdout for `pull`, stderr for `run`):
+ * per-layer bars redrawn in place when that stream is a terminal, plain lines otherwise.
+ */
 final class ImagePull {
     private final EngineClient client;
     private final PrintStream progress;
@@ -40,7 +43,7 @@ final class ImagePull {
         ApiRequest request = ApiRequest.post(path);
         if (registryAuth != null) request = request.withHeader("X-Registry-Auth", registryAuth);
         try (ApiResponse response = client.open(request)) {
-            String error = new ProgressPrinter(client.mapper(), progress).print(response.body());
+            String error = ProgressPrinter.forStream(client.mapper(), progress).print(response.body());
             if (error != null) {
                 throw new DaemonErrorException(500, error);
             }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 
-/** `berth push [-a] NAME[:TAG]`: uploads an image through the daemon, printing its progress stream. */
+/** `berth push [-a] NAME[:TAG]`: uploads an image through the daemon, printing its progress stream (bars on a terminal). */
 @Command(name = "push", description = "Upload an image to a registry")
 final class PushCommand extends ApiCommand {
     @Option(names = {"-a", "--all-tags"}, description = "Push all tags of an image to the repository")
@@ -31,7 +31,7 @@ final class PushCommand extends ApiCommand {
         String path = EngineClient.query("/images/" + EngineClient.segment(reference.familiarName()) + "/push",
                 EngineClient.parameters("tag", allTags ? null : reference.tag()));
         try (ApiResponse response = client().open(ApiRequest.post(path).withHeader("X-Registry-Auth", registryAuth(reference.domain())))) {
-            String error = new ProgressPrinter(client().mapper(), out()).print(response.body());
+            String error = ProgressPrinter.forStream(client().mapper(), out()).print(response.body());
             if (error != null) {
                 throw new DaemonErrorException(500, error);
             }

@@ -6,8 +6,9 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 
 /**
- * `berth run`: create (pulling if needed), then - unless detached - attach, wait, start and stream
- * the output; exits with the container's status, or 125/126/127 when it could not run.
+ * `berth run`: create (pulling if needed), then - unless detached - attach, wait, start and relay
+ * the streams (interactively with -i, on a raw terminal with -t); exits with the container's
+ * status, 0 when the user detaches, or 125/126/127 when it could not run.
  */
 @Command(name = "run", description = "Create and run a new container from an image")
 final class RunCommand extends ContainerLaunchCommand {
@@ -18,24 +19,40 @@ final class RunCommand extends ContainerLaunchCommand {
             description = "Proxy received signals to the process (default true)")
     boolean sigProxy;
 
+    @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container")
+    String detachKeys;
+
     @Override
-    boolean attachesOutput() {
-        return !detach;
+    boolean detached() {
+        return detach;
     }
 
     @Override
     public Integer call() throws IOException {
+        if (detach && !attach.isEmpty()) {
+            throw new ExitStatusException("conflicting options: cannot specify both --attach and --detach", 1);
+        }
+        AttachedStreams streams = attachedStreams();
+        if (!detach) {
+            ExitStatusException.requireTerminalFor(streams.stdin(), tty, root().terminal.stdinIsTerminal());
+        }
         String id = createContainer();
         String container = "/containers/" + id;
-        AttachedStart session = new AttachedStart(client(), out(), err());
-        if (!detach) {
-            return session.run(container, new AttachedStart.Options(tty, interactive, sigProxy, autoRemove ? "removed" : "next-exit"));
+        AttachedStart session = new AttachedStart(client(), root().terminal, out(), err());
+        if (detach) {
+            Integer failure = session.start(container);
+            if (failure != null) {
+                return failure;
+            }
+            out().println(id);
+            return 0;
         }
-        Integer failure = session.start(container);
-        if (failure != null) {
-            return failure;
+        if (!streams.output()) {
+            // docker prints the id when no output is attached, and does not wait for the exit.
+            out().println(id);
         }
-        out().println(id);
-        return 0;
+        String waitCondition = !streams.output() ? null : autoRemove ? "removed" : "next-exit";
+        return session.run(container, new AttachedStart.Options(tty, streams.stdin(), streams.stdout(), streams.stderr(),
+                sigProxy, detachKeys, waitCondition));
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 
-/** `berth start [-a] [-i]`: starts stopped containers and prints each name given, or attaches to one like run does. */
+/** `berth start [-a] [-i] [--detach-keys]`: starts stopped containers and prints each name given, or attaches to one like run does. */
 @Command(name = "start", description = "Start one or more stopped containers")
 final class StartCommand extends EachContainerCommand {
     @Option(names = {"-a", "--attach"}, description = "Attach STDOUT/STDERR and forward signals")
@@ -16,6 +16,9 @@ final class StartCommand extends EachContainerCommand {
 
     @Option(names = {"-i", "--interactive"}, description = "Attach container's STDIN")
     boolean interactive;
+
+    @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container")
+    String detachKeys;
 
     @Override
     public Integer call() throws IOException {
@@ -29,8 +32,10 @@ final class StartCommand extends EachContainerCommand {
         ContainerInspect inspected = client().getJson(container + "/json", ContainerInspect.class);
         boolean tty = inspected.config() != null && Boolean.TRUE.equals(inspected.config().tty());
         boolean autoRemove = inspected.hostConfig() != null && Boolean.TRUE.equals(inspected.hostConfig().autoRemove());
-        return new AttachedStart(client(), out(), err()).run(container,
-                new AttachedStart.Options(tty, interactive, true, autoRemove ? "removed" : "next-exit"));
+        // Only a container created with -i has a stdin to attach to.
+        boolean stdin = interactive && inspected.config() != null && Boolean.TRUE.equals(inspected.config().openStdin());
+        return new AttachedStart(client(), root().terminal, out(), err()).run(container,
+                new AttachedStart.Options(tty, stdin, true, true, true, detachKeys, autoRemove ? "removed" : "next-exit"));
     }
 
     @Override

@@ -1,49 +1,35 @@
 package io.berth.cli.command;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.cli.format.HumanUnits;
-import io.berth.cli.format.TableWriter;
+import io.berth.api.model.ContainerSummary;
+import io.berth.api.model.ImageSummary;
+import io.berth.cli.format.DiskUsageTable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
 
-/** `berth system df`: docker's summary of images, containers, volumes and build cache with what is reclaimable. */
+/** `berth system df [-v]`: docker's summary of images, containers, volumes and build cache, or with -v each item's usage. */
 @Command(name = "df", description = "Show docker disk usage")
 final class SystemDfCommand extends ApiCommand {
+    @Option(names = {"-v", "--verbose"}, description = "Show detailed information on space usage")
+    boolean verbose;
+
     @Override
     public Integer call() throws IOException {
-        JsonNode usage = client().getJson("/system/df", JsonNode.class);
-        long imagesSize = 0;
-        long imagesReclaimable = 0;
-        int activeImages = 0;
-        for (JsonNode image : usage.path("Images")) {
-            long size = image.path("Size").asLong();
-            imagesSize += size;
-            if (image.path("Containers").asLong() > 0) activeImages++;
-            else imagesReclaimable += size;
-        }
-        long containersSize = 0;
-        long containersReclaimable = 0;
-        int activeContainers = 0;
-        for (JsonNode container : usage.path("Containers")) {
-            long size = container.path("SizeRw").asLong();
-            containersSize += size;
-            if (container.path("State").asText().equals("running")) activeContainers++;
-            else containersReclaimable += size;
-        }
-        out().print(new TableWriter()
-                .row("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE")
-                .row("Images", Integer.toString(usage.path("Images").size()), Integer.toString(activeImages),
-                        HumanUnits.preciseSize(imagesSize), reclaimable(imagesReclaimable, imagesSize))
-                .row("Containers", Integer.toString(usage.path("Containers").size()), Integer.toString(activeContainers),
-                        HumanUnits.preciseSize(containersSize), reclaimable(containersReclaimable, containersSize))
-                .row("Local Volumes", "0", "0", "0B", "0B")
-                .row("Build Cache", "0", "0", "0B", "0B")
-                .render());
+        JsonNode answer = client().getJson("/system/df", JsonNode.class);
+        DiskUsageTable.Usage usage = new DiskUsageTable.Usage(answer.path("LayersSize").asLong(),
+                listOf(answer.path("Images"), new TypeReference<List<ImageSummary>>() {}),
+                listOf(answer.path("Containers"), new TypeReference<List<ContainerSummary>>() {}));
+        out().print(verbose ? DiskUsageTable.verbose(usage, Instant.now()) : DiskUsageTable.summary(usage));
         return 0;
     }
 
-    private static String reclaimable(long bytes, long total) {
-        return HumanUnits.preciseSize(bytes) + " (" + (total == 0 ? 0 : bytes * 100 / total) + "%)";
+    /** A section of the answer; a daemon that leaves one out has none of those items. */
+    private <T> List<T> listOf(JsonNode section, TypeReference<List<T>> type) {
+        return section.isArray() ? client().mapper().convertValue(section, type) : List.of();
     }
 }

@@ -219,7 +219,7 @@ class BerthCommandTest {
                         + "{\"status\":\"Status: Downloaded newer image for busybox:latest\"}\n");
             }
             if (path.contains("/attach")) {
-                return ScriptedDaemon.upgraded(ScriptedDaemon.concat(frame(1, "hello\n"), frame(2, "warn\n")));
+                return ScriptedDaemon.upgraded(ScriptedDaemon.concat(ScriptedDaemon.frame(1, "hello\n"), ScriptedDaemon.frame(2, "warn\n")));
             }
             if (path.contains("/wait")) {
                 return ScriptedDaemon.json(200, "{\"StatusCode\":3}");
@@ -273,7 +273,7 @@ class BerthCommandTest {
         BerthCommand root = new BerthCommand(System.out, System.err, Map.of());
         assertEquals(List.of("ps"), List.copyOf(BerthCommand.commandLine(root, new String[]{"-H", "unix:///x.sock", "ps", "-a"})
                 .getSubcommands().keySet()));
-        assertEquals(33, BerthCommand.commandLine(root, new String[]{"--help"}).getSubcommands().size());
+        assertEquals(36, BerthCommand.commandLine(root, new String[]{"--help"}).getSubcommands().size());
         assertEquals(0, berth(Map.of(), "--help"));
         assertTrue(stdout().contains("run") && stdout().contains("images"), stdout());
     }
@@ -331,7 +331,7 @@ class BerthCommandTest {
 
     @Test
     void logsDemultiplexesUnlessTheContainerHasATty() throws IOException {
-        byte[] framed = ScriptedDaemon.concat(frame(1, "out\n"), frame(2, "err\n"));
+        byte[] framed = ScriptedDaemon.concat(ScriptedDaemon.frame(1, "out\n"), ScriptedDaemon.frame(2, "err\n"));
         int status = berthAgainst(request -> request.path().endsWith("/json")
                 ? ScriptedDaemon.json(200, "{\"Id\":\"c\",\"Config\":{\"Tty\":false}}")
                 : ScriptedDaemon.respond(200, "application/vnd.docker.multiplexed-stream", new String(framed, StandardCharsets.ISO_8859_1)),
@@ -348,14 +348,5 @@ class BerthCommandTest {
         assertEquals(127, AttachedStart.startFailureStatus("open /x: no such file or directory"));
         assertEquals(126, AttachedStart.startFailureStatus("exec: \"/etc\": permission denied"));
         assertEquals(125, AttachedStart.startFailureStatus("cgroup setup failed"));
-    }
-
-    private static byte[] frame(int type, String payload) {
-        byte[] data = payload.getBytes(StandardCharsets.UTF_8);
-        byte[] framed = new byte[8 + data.length];
-        framed[0] = (byte) type;
-        framed[7] = (byte) data.length;
-        System.arraycopy(data, 0, framed, 8, data.length);
-        return framed;
     }
 }

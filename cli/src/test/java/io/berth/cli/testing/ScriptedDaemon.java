@@ -77,6 +77,20 @@ public final class ScriptedDaemon implements AutoCloseable {
         return concat(head.getBytes(StandardCharsets.US_ASCII), stream);
     }
 
+    /**
+     * A reply (compared by identity) that hijacks the connection, reads the client's stdin until it
+     * half-closes, then sends it back as one stdout frame, as `cat` in a container would.
+     */
+    public static final byte[] ECHO_STDIN = new byte[0];
+
+    /** One frame of docker's multiplexed stream: stream 1 is stdout, 2 stderr. */
+    public static byte[] frame(int stream, String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] header = {(byte) stream, 0, 0, 0, (byte) (payload.length >>> 24), (byte) (payload.length >>> 16),
+                (byte) (payload.length >>> 8), (byte) payload.length};
+        return concat(header, payload);
+    }
+
     public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (byte[] part : parts) {
@@ -100,7 +114,15 @@ public final class ScriptedDaemon implements AutoCloseable {
         try (connection; InputStream in = Channels.newInputStream(connection); OutputStream out = Channels.newOutputStream(connection)) {
             Request request = read(in);
             requests.add(request);
-            out.write(script.apply(request));
+            byte[] reply = script.apply(request);
+            if (reply == ECHO_STDIN) {
+                out.write(upgraded(new byte[0]));
+                out.flush();
+                byte[] stdin = in.readAllBytes();
+                out.write(frame(1, new String(stdin, StandardCharsets.UTF_8)));
+            } else {
+                out.write(reply);
+            }
             out.flush();
         } catch (IOException | RuntimeException e) {
             // A client that went away mid-answer is the test's business, not the stand-in's.
