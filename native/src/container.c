@@ -664,7 +664,8 @@ static void run_record(const struct plan *plan, const struct record *r)
     else if (!strcmp(op, "log") || !strcmp(op, "exit_file") || !strcmp(op, "clone_flags") || !strcmp(op, "pid_ns") || !strcmp(op, "join_cgroup") ||
              !strcmp(op, "uid_map") || !strcmp(op, "gid_map") || !strcmp(op, "env") || !strcmp(op, "oom_events") ||
              !strcmp(op, "stdio_inherit") || !strcmp(op, "wait_start") || !strcmp(op, "init") || !strcmp(op, "console_size") ||
-             !strcmp(op, "open_stdin") || !strcmp(op, "control_socket") || !strcmp(op, "console_socket") || !strcmp(op, "log_rotate")) return;
+             !strcmp(op, "open_stdin") || !strcmp(op, "control_socket") || !strcmp(op, "console_socket") || !strcmp(op, "log_rotate") ||
+             !strcmp(op, "idmapped_overlay") || !strcmp(op, "stdio_owner")) return;
     else die_errno(EINVAL, "plan: unknown op %s", op);
 }
 

@@ -4,6 +4,9 @@ import io.berth.api.server.ApiServer;
 import io.berth.api.server.ListenAddress;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineConfig;
+import io.berth.engine.userns.RemapAccounts;
+import io.berth.engine.userns.UsernsRemap;
+import io.berth.errdefs.BerthException;
 import io.berth.errdefs.InvalidArgumentException;
 import io.berth.image.ImageServiceOptions;
 import io.berth.image.RegistryHosts;
@@ -11,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -58,6 +62,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = {"-D", "--debug"}, description = "Enable debug logging")
     boolean debug;
+
+    @Option(names = "--userns-remap", description = "User/Group setting for user namespaces: \"default\" (the account "
+            + RemapAccounts.DEFAULT_USER + ", created if missing) or USER[:GROUP] with ranges in /etc/subuid and /etc/subgid")
+    String usernsRemap;
 
     @Option(names = "--shim", description = "Path of the berth-shim binary (default: ${berth.home}/native/target/bin/berth-shim)")
     Path shim;
@@ -107,6 +115,17 @@ public final class Main implements Callable<Integer> {
             System.err.println("berthd: --shim: " + shimBinary + " is not an executable file");
             return 1;
         }
+        UsernsRemap remap = null;
+        if (usernsRemap != null && !usernsRemap.isEmpty()) { // dockerd too takes an empty value as "no remap"
+            try {
+                remap = RemapAccounts.system().resolve(usernsRemap);
+            } catch (BerthException | UncheckedIOException e) {
+                System.err.println("berthd: " + e.getMessage());
+                return 1;
+            }
+            LOG.log(System.Logger.Level.INFO, "user namespaces: containers'' root is uid {0}, gid {1} ({2}:{3})",
+                    String.valueOf(remap.rootUid()), String.valueOf(remap.rootGid()), remap.user(), remap.group());
+        }
         PidFile pid;
         try {
             pid = PidFile.claim(pidFile);
@@ -114,7 +133,14 @@ public final class Main implements Callable<Integer> {
             System.err.println("berthd: " + e.getMessage());
             return 1;
         }
-        Engine engine = Engine.open(new EngineConfig(dataRoot, execRoot, shimBinary, registries, imageOptions));
+        Engine engine;
+        try {
+            engine = Engine.open(new EngineConfig(dataRoot, execRoot, shimBinary, registries, imageOptions, remap));
+        } catch (InvalidArgumentException e) {
+            System.err.println("berthd: " + e.getMessage());
+            pid.close();
+            return 1;
+        }
         ApiServer server = new ApiServer(engine);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

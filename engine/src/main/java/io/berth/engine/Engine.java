@@ -21,6 +21,7 @@ import io.berth.engine.exec.ExecSession;
 import io.berth.engine.logs.JsonLogReader;
 import io.berth.engine.logs.LogConfig;
 import io.berth.engine.security.SecurityPolicy;
+import io.berth.engine.userns.ContainerIdsView;
 import io.berth.engine.userns.UsernsRemap;
 import io.berth.engine.stats.ProcessTable;
 import io.berth.engine.stats.ResourceSample;
@@ -626,8 +627,30 @@ public final class Engine implements AutoCloseable {
         ImageConfig.ContainerConfig config = ConfigChanges.apply(containerConfig(c, parent), request.changes());
         List<String> command = new ArrayList<>(c.spec().entrypoint());
         command.addAll(c.spec().cmd());
-        return images.commit(files(c).upperDir(), parent, new CommitOptions(request.tag(), request.author(),
-                request.comment(), String.join(" ", command), config), RuntimeMountPoints::isMountPoint);
+        try (UpperView upper = upperAsSeenInside(c)) {
+            return images.commit(upper.path(), parent, new CommitOptions(request.tag(), request.author(),
+                    request.comment(), String.join(" ", command), config), RuntimeMountPoints::isMountPoint);
+        }
+    }
+
+    /** A container's writable layer with the ids its processes saw: a remapped one's are mapped back, as docker does. */
+    private UpperView upperAsSeenInside(Container c) {
+        Path upper = files(c).upperDir();
+        Optional<UsernsRemap> userns = OciSpecBuilder.remapOf(c, config.usernsRemap());
+        if (userns.isEmpty()) return new UpperView(upper, null);
+        try {
+            ContainerIdsView view = ContainerIdsView.open(upper, userns.get());
+            return new UpperView(view.path(), view);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot map the ids of container " + c.id() + " back: " + e.getMessage(), e);
+        }
+    }
+
+    private record UpperView(Path path, ContainerIdsView view) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (view != null) view.close();
+        }
     }
 
     /** The container's effective config in the image config's shape; ports and volumes come from its image. */
@@ -663,7 +686,9 @@ public final class Engine implements AutoCloseable {
     /** docker diff: what the container changed in its image's filesystem. */
     public List<UpperDir.Change> changes(String reference) {
         Container c = resolve(reference);
-        return images.diff(files(c).upperDir(), images.resolve(c.imageId()), RuntimeMountPoints::isMountPoint);
+        try (UpperView upper = upperAsSeenInside(c)) {
+            return images.diff(upper.path(), images.resolve(c.imageId()), RuntimeMountPoints::isMountPoint);
+        }
     }
 
     /** docker image prune [-a]: images of every container, stopped ones included, are kept. */
@@ -987,6 +1012,8 @@ public final class Engine implements AutoCloseable {
     public void export(String reference, OutputStream out) throws IOException {
         Container c = resolve(reference);
         ContainerFiles files = files(c);
-        ContainerExport.write(files.upperDir(), images.layerDirs(images.resolve(c.imageId())), files.layerDir(), out);
+        try (UpperView upper = upperAsSeenInside(c)) {
+            ContainerExport.write(upper.path(), images.layerDirs(images.resolve(c.imageId())), files.layerDir(), out);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.berth.engine.container;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
@@ -52,6 +53,19 @@ public record ContainerFiles(Path dir, Path layerDir) {
                 """.formatted(hostname));
         Files.writeString(resolvConf(), containerResolvConf(hostResolvConf));
         Files.createFile(logFile());
+    }
+
+    /**
+     * Gives the files the container writes through (its writable layer, the /etc files, the log) to its root, when that
+     * is a remapped host user: the container's root could not write them otherwise, nor see / as its own.
+     */
+    public void handTo(int uid, int gid) throws IOException {
+        for (Path p : List.of(upperDir(), workDir(), hostnameFile(), hostsFile(), resolvConf(), logFile())) chown(p, uid, gid);
+    }
+
+    static void chown(Path path, int uid, int gid) throws IOException {
+        Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** A container in the host's network namespace sees the host's names and resolvers (copies, so it cannot change them). */

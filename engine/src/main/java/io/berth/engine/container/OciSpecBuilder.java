@@ -2,6 +2,7 @@ package io.berth.engine.container;
 
 import io.berth.engine.security.SecurityOptions;
 import io.berth.engine.security.SecurityPolicy;
+import io.berth.engine.userns.UsernsRemap;
 import io.berth.errdefs.ConflictException;
 import io.berth.errdefs.InvalidArgumentException;
 import io.berth.errdefs.NotFoundException;
@@ -35,7 +36,8 @@ import java.util.stream.Stream;
  * working directory (created in the writable layer when the image lacks it, as docker does), user and
  * extra groups, hostname, the /etc/hostname, /etc/hosts and /etc/resolv.conf bind mounts, user binds,
  * tmpfs mounts, the cgroup path berth/&lt;id&gt; with its limits, and the isolation flags: capabilities,
- * seccomp, no_new_privs, --privileged, --read-only, rlimits, host namespaces, devices and --init.
+ * seccomp, no_new_privs, --privileged, --read-only, rlimits, host namespaces, devices and --init; with the daemon's
+ * --userns-remap (unless --userns=host) a new user namespace mapped to the remap's subordinate ids.
  * {@link #check} runs the same translation at create time, so bad input is refused before anything exists.
  */
 public final class OciSpecBuilder {
@@ -52,15 +54,33 @@ public final class OciSpecBuilder {
     private final List<Path> layersBottomFirst;
     private final SecurityPolicy security;
     private final Function<String, Container> containers;
+    private final UsernsRemap remap;
 
-    /** @param containers resolves the other container of a "container:NAME" namespace mode (throws when unknown) */
+    /**
+     * @param containers resolves the other container of a "container:NAME" namespace mode (throws when unknown)
+     * @param remap the daemon's --userns-remap, or null
+     */
     public OciSpecBuilder(Container container, ContainerFiles files, List<Path> layersBottomFirst, SecurityPolicy security,
-                          Function<String, Container> containers) {
+                          Function<String, Container> containers, UsernsRemap remap) {
         this.container = container;
         this.files = files;
         this.layersBottomFirst = layersBottomFirst;
         this.security = security;
         this.containers = containers;
+        this.remap = remap;
+    }
+
+    /** Without a daemon-wide user namespace remap. */
+    public OciSpecBuilder(Container container, ContainerFiles files, List<Path> layersBottomFirst, SecurityPolicy security,
+                          Function<String, Container> containers) {
+        this(container, files, layersBottomFirst, security, containers, null);
+    }
+
+    /** The remap this container runs under: the daemon's, unless it asked for the host's user namespace. */
+    public static Optional<UsernsRemap> remapOf(Container container, UsernsRemap remap) {
+        String mode = container.host().isolation().usernsMode();
+        if (!mode.isEmpty() && !mode.equals("host")) throw new InvalidArgumentException("invalid USER mode: " + mode);
+        return remap == null || mode.equals("host") ? Optional.empty() : Optional.of(remap);
     }
 
     /**
@@ -71,6 +91,7 @@ public final class OciSpecBuilder {
     public void check() {
         HostSpec h = container.host();
         Isolation iso = h.isolation();
+        checkUserNamespace(h);
         for (Map.Entry<String, String> mode : namespaceModes(h).entrySet()) {
             if (!mode.getValue().startsWith(CONTAINER_MODE)) continue;
             try {
@@ -101,6 +122,7 @@ public final class OciSpecBuilder {
         List<String> args = new ArrayList<>(s.entrypoint());
         args.addAll(s.cmd());
         if (args.isEmpty()) throw new InvalidArgumentException("No command specified");
+        checkUserNamespace(h);
         Spec defaults = SpecDefaults.spec(files.mergedDir().toString(), args, s.hostname(), "berth/" + container.id());
         String cwd = s.workingDir().isEmpty() ? "/" : s.workingDir();
         ensureWorkingDir(cwd);
@@ -120,6 +142,27 @@ public final class OciSpecBuilder {
         return new Spec(Spec.VERSION, process, new Root(files.mergedDir().toString(), iso.readonlyRootfs()),
                 hostUts ? null : s.hostname(), hostUts || s.domainname().isEmpty() ? null : s.domainname(),
                 mounts(defaults.mounts(), iso), linux(defaults.linux(), h, options, capabilities), annotations);
+    }
+
+    /**
+     * What dockerd refuses with a remap (the host's namespaces would hand the container the host's root), and what
+     * Berth cannot do in one: join another container's namespaces, which belong to that container's user namespace.
+     */
+    private void checkUserNamespace(HostSpec h) {
+        if (remapOf(container, remap).isEmpty()) return;
+        Isolation iso = h.isolation();
+        if (iso.privileged()) {
+            throw new InvalidArgumentException("privileged mode is incompatible with user namespaces.  You must run the container "
+                    + "in the host namespace when running privileged mode");
+        }
+        if (h.hostNetwork()) throw new InvalidArgumentException("cannot share the host's network namespace when user namespaces are enabled");
+        if (iso.pidMode().equals("host")) throw new InvalidArgumentException("cannot share the host PID namespace when user namespaces are enabled");
+        for (Map.Entry<String, String> mode : namespaceModes(h).entrySet()) {
+            if (mode.getValue().startsWith(CONTAINER_MODE)) {
+                throw new InvalidArgumentException("cannot join the " + mode.getKey() + " namespace of container "
+                        + mode.getValue().substring(CONTAINER_MODE.length()) + " when user namespaces are enabled: use --userns=host");
+            }
+        }
     }
 
     /** HostConfig.ConsoleSize is [height, width]; docker's 0x0 means "not given". */
@@ -153,7 +196,10 @@ public final class OciSpecBuilder {
             rules.add(new LinuxResources.DeviceRule(true, d.type(), d.major(), d.minor(), permissions(mapping)));
         }
         boolean unmasked = iso.privileged() || options.systemPathsUnconfined();
-        return new Linux(namespaces, defaults.uidMappings(), defaults.gidMappings(), defaults.sysctl(),
+        Optional<UsernsRemap> userns = remapOf(container, remap);
+        userns.ifPresent(r -> namespaces.add(new Linux.Namespace("user", null)));
+        return new Linux(namespaces, userns.map(UsernsRemap::uidMappings).orElse(defaults.uidMappings()),
+                userns.map(UsernsRemap::gidMappings).orElse(defaults.gidMappings()), defaults.sysctl(),
                 ResourceRules.toLinux(h.resources(), rules), defaults.cgroupsPath(),
                 security.seccomp(options, iso.privileged(), capabilities), defaults.rootfsPropagation(),
                 unmasked ? List.of() : defaults.maskedPaths(), unmasked ? List.of() : defaults.readonlyPaths(),
@@ -236,7 +282,15 @@ public final class OciSpecBuilder {
     /** Default mounts (made writable where --privileged asks), the /etc files, binds, then --tmpfs (later mounts win). */
     private List<Mount> mounts(List<Mount> defaults, Isolation iso) {
         List<Mount> mounts = new ArrayList<>();
+        // a user namespace may not mount mqueue for the host's IPC namespace: the host's own mount is bound instead, if any
+        boolean hostMqueue = iso.ipcMode().equals("host") && remapOf(container, remap).isPresent();
         for (Mount m : defaults == null ? List.<Mount>of() : defaults) {
+            if (hostMqueue && m.type().equals("mqueue")) {
+                if (Files.isDirectory(Path.of(m.destination()))) {
+                    mounts.add(new Mount(m.destination(), "bind", m.destination(), List.of("rbind", "nosuid", "noexec", "nodev")));
+                }
+                continue;
+            }
             boolean writable = iso.privileged() && (m.type().equals("sysfs") || m.type().equals("cgroup"));
             mounts.add(writable ? new Mount(m.destination(), m.type(), m.source(),
                     m.options().stream().filter(o -> !o.equals("ro")).toList()) : m);
@@ -313,10 +367,18 @@ public final class OciSpecBuilder {
         return bind(Path.of(parts[0]), parts[1], readOnly);
     }
 
+    /** Made in the writable layer, each new directory owned by the container's root (the remapped one, if any). */
     private void ensureWorkingDir(String cwd) throws IOException {
         String relative = cwd.replaceFirst("^/+", "");
         if (relative.isEmpty() || fileInImage(relative).isPresent()) return;
-        Files.createDirectories(files.upperDir().resolve(relative));
+        Optional<UsernsRemap> userns = remapOf(container, remap);
+        Path dir = files.upperDir();
+        for (Path part : Path.of(relative)) {
+            dir = dir.resolve(part);
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) continue;
+            Files.createDirectory(dir);
+            if (userns.isPresent()) ContainerFiles.chown(dir, userns.get().rootUid(), userns.get().rootGid());
+        }
     }
 
     /** A path inside the container's filesystem: the writable layer first, then the image layers top down. */

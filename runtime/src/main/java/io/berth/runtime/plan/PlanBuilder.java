@@ -14,6 +14,7 @@ import io.berth.runtime.seccomp.SeccompFilters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,13 @@ public final class PlanBuilder {
     private List<HierarchyMount> cgroupHierarchies = List.of();
     private Path oomEventsFile;
     private boolean waitForStart;
+
+    /**
+     * The rootfs mount option (as the OCI spec's "idmap" for bind mounts) that asks for an overlay whose lower layers are
+     * id-mapped to the container's new user namespace: the layers stay owned by host root on disk and look like the
+     * container root's own inside.
+     */
+    public static final String IDMAP_OPTION = "idmap";
 
     /** The annotation that asks for a minimal init as pid 1 (docker run --init). */
     public static final String INIT_ANNOTATION = "io.berth.init";
@@ -93,11 +101,15 @@ public final class PlanBuilder {
         // mount targets beneath it are resolved inside it, never through the container's symlinks
         plan.add("root", rootfs);
         namespaceRecords(plan, namespaces, linux);
+        stdioOwner(plan, linux);
         cgroupProcsFiles.forEach(procs -> plan.add("join_cgroup", procs));
         if (createsNamespace(namespaces, "cgroup")) plan.add("unshare", CLONE_NEWCGROUP);
         // rslave: host mounts still reach the container, nothing the container mounts reaches the host.
         plan.add("propagation", "/", MS_REC | MS_SLAVE);
-        rootfsMounts.forEach(m -> rootfsMountRecord(plan, m, rootfs));
+        for (RootfsMount m : rootfsMounts) {
+            if (m.options().contains(IDMAP_OPTION)) idmappedOverlayRecord(plan, m, rootfs, namespaces, linux);
+            else rootfsMountRecord(plan, m, rootfs);
+        }
         plan.add("mount", "rootfs", rootfs, rootfs, "", MS_BIND | MS_REC, "", "", 0);
         boolean devIsTmpfs = false;
         for (Mount m : spec.mounts() == null ? List.<Mount>of() : spec.mounts()) {
@@ -120,8 +132,8 @@ public final class PlanBuilder {
                     nullToZero(device.uid()), nullToZero(device.gid()), device.path());
         }
         if (devIsTmpfs) {
-            DEV_SYMLINKS.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .forEach(link -> plan.add("symlink", link.getValue(), inside(rootfs, link.getKey())));
+            // a TreeMap, not sorted(comparingByKey()): that comparator is a serializable lambda the AOT cache cannot hold
+            new TreeMap<>(DEV_SYMLINKS).forEach((link, target) -> plan.add("symlink", target, inside(rootfs, link)));
         }
         plan.add("pivot_root", rootfs);
         // in the container's tree, with its /dev/pts and /proc mounted, before anything is made read-only
@@ -145,6 +157,18 @@ public final class PlanBuilder {
         return plan;
     }
 
+    /**
+     * Compiled filters by profile: the specs are records, so the same profile (docker's default for most
+     * containers, a running container's own for each of its execs) is compiled once, not per start.
+     */
+    private static final java.util.Map<io.berth.oci.runtime.Seccomp, String> COMPILED_SECCOMP =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<io.berth.oci.runtime.Seccomp, String> eldest) {
+                    return size() > 64;
+                }
+            });
+
     /** From the process's umask to its execve: the part of a plan a container's first process and an exec share. */
     private static void processRecords(Plan plan, Process process, io.berth.oci.runtime.Seccomp seccompSpec, String cwd) {
         if (process.args() == null || process.args().isEmpty()) throw new InvalidArgumentException("spec: process.args is empty");
@@ -152,8 +176,8 @@ public final class PlanBuilder {
         if (process.oomScoreAdj() != null) plan.add("oom_score_adj", process.oomScoreAdj());
         forEach(process.rlimits(), limit -> plan.add("rlimit", rlimit(limit.type()), Long.toUnsignedString(limit.soft()),
                 Long.toUnsignedString(limit.hard())));
-        String seccomp = seccompSpec == null ? null
-                : HexFormat.of().formatHex(SeccompCompiler.compile(SeccompFilters.fromSpec(seccompSpec)).toBytes());
+        String seccomp = seccompSpec == null ? null : COMPILED_SECCOMP.computeIfAbsent(seccompSpec,
+                s -> HexFormat.of().formatHex(SeccompCompiler.compile(SeccompFilters.fromSpec(s)).toBytes()));
         boolean noNewPrivileges = Boolean.TRUE.equals(process.noNewPrivileges());
         // Without no_new_privs, installing a filter takes CAP_SYS_ADMIN, so it goes in before capabilities
         // are dropped; with it, as late as possible, so the filter judges only the container's own calls.
@@ -185,6 +209,7 @@ public final class PlanBuilder {
         if (namespaces.stream().anyMatch(ns -> ns.type().equals("pid")))
             plan.add("pid_ns", "/proc/" + containerPid + "/ns/pid");
         plan.add("clone_flags", 0);
+        if (linux != null) stdioOwner(plan, linux);
         cgroupProcsFiles.forEach(procs -> plan.add("join_cgroup", procs));
         for (String type : EXEC_NAMESPACE_ORDER) {
             if (namespaces.stream().anyMatch(ns -> ns.type().equals(type)))
@@ -231,6 +256,21 @@ public final class PlanBuilder {
         if (linux.gidMappings() != null) plan.add("gid_map", idMap(linux.gidMappings()));
     }
 
+    /**
+     * stdio_owner &lt;host uid&gt; &lt;host gid&gt;: in a user namespace the monitor gives its stdio pipes to the container's root,
+     * which could neither reopen them (/dev/stdout) nor hand them on to its process's user while unmapped host root owns them.
+     */
+    private static void stdioOwner(Plan plan, Linux linux) {
+        Long uid = hostIdOfRoot(linux.uidMappings()), gid = hostIdOfRoot(linux.gidMappings());
+        if (uid != null && gid != null) plan.add("stdio_owner", uid, gid);
+    }
+
+    private static Long hostIdOfRoot(List<Linux.IdMapping> mappings) {
+        if (mappings == null) return null;
+        return mappings.stream().filter(m -> m.containerID() <= 0 && 0 < m.containerID() + m.size())
+                .map(m -> m.hostID() - m.containerID()).findFirst().orElse(null);
+    }
+
     private static String idMap(List<Linux.IdMapping> mappings) {
         return mappings.stream().map(m -> m.containerID() + " " + m.hostID() + " " + m.size() + "\n").collect(Collectors.joining());
     }
@@ -248,6 +288,33 @@ public final class PlanBuilder {
         }
         if (data.length() > MOUNT_DATA_LIMIT) throw new InvalidArgumentException("rootfs mount options longer than a page: " + data.length() + " bytes");
         plan.add("mount", "rootfs", mount.source(), rootfs, mount.type(), options.flags(), data, cwd, options.propagation());
+    }
+
+    /**
+     * idmapped_overlay &lt;rootfs&gt; &lt;upperdir&gt; &lt;workdir&gt; &lt;lower, top first&gt;...: the monitor, still host root, builds it
+     * once the id maps are written (only host root may id-map a host filesystem) and attaches it in the child's mount
+     * namespace; layers are passed to the kernel one by one, so no page limit applies.
+     */
+    private static void idmappedOverlayRecord(Plan plan, RootfsMount mount, String rootfs, List<Linux.Namespace> namespaces, Linux linux) {
+        if (!"overlay".equals(mount.type())) throw new InvalidArgumentException("spec: only an overlay rootfs can be id-mapped, not " + mount.type());
+        if (!createsNamespace(namespaces, "user") || linux.uidMappings() == null || linux.gidMappings() == null) {
+            throw new InvalidArgumentException("spec: an id-mapped rootfs needs a new user namespace with uid and gid mappings");
+        }
+        Map<String, String> paths = new HashMap<>();
+        for (String option : mount.options()) {
+            if (option.equals(IDMAP_OPTION)) continue;
+            int eq = option.indexOf('=');
+            if (eq < 0 || !OVERLAY_PATH_KEYS.contains(option.substring(0, eq))) {
+                throw new InvalidArgumentException("spec: unsupported option of an id-mapped overlay: " + option);
+            }
+            paths.put(option.substring(0, eq), option.substring(eq + 1));
+        }
+        if (!paths.keySet().containsAll(OVERLAY_PATH_KEYS)) {
+            throw new InvalidArgumentException("spec: an id-mapped overlay needs lowerdir, upperdir and workdir");
+        }
+        List<String> args = new ArrayList<>(List.of(rootfs, paths.get("upperdir"), paths.get("workdir")));
+        args.addAll(Arrays.asList(paths.get("lowerdir").split(":")));
+        plan.add("idmapped_overlay", args);
     }
 
     private static List<String> overlayPaths(String data) {

@@ -39,7 +39,7 @@ final class HostConfigs {
                 .toList();
         return new Isolation(h.capAdd(), h.capDrop(), Boolean.TRUE.equals(h.privileged()), h.securityOpt(),
                 Boolean.TRUE.equals(h.readonlyRootfs()), h.tmpfs(), ulimits, h.groupAdd(), h.pidMode(), h.ipcMode(),
-                h.utsMode(), Boolean.TRUE.equals(h.init()), devices);
+                h.utsMode(), Boolean.TRUE.equals(h.init()), devices, h.usernsMode());
     }
 
     static HostConfig toApi(HostSpec h, ObjectMapper mapper) {
@@ -63,6 +63,7 @@ final class HostConfigs {
         fields.put("PidMode", iso.pidMode());
         fields.put("IpcMode", iso.ipcMode().isEmpty() ? "private" : iso.ipcMode());
         fields.put("UTSMode", iso.utsMode());
+        fields.put("UsernsMode", iso.usernsMode());
         fields.put("Init", iso.init() ? Boolean.TRUE : null);
         fields.put("Devices", iso.devices().stream().map(d -> Map.of("PathOnHost", d.pathOnHost(),
                 "PathInContainer", d.pathInContainer() == null ? d.pathOnHost() : d.pathInContainer(),

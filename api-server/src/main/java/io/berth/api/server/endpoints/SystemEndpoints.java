@@ -10,6 +10,7 @@ import io.berth.api.server.http.Exchange;
 import io.berth.api.server.http.Route;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineInfo;
+import io.berth.engine.userns.UsernsRemap;
 import io.berth.oci.Digest;
 import io.netty.handler.codec.http.HttpMethod;
 
@@ -110,7 +111,7 @@ public final class SystemEndpoints {
         fields.put("Swarm", new SystemInfo.Swarm("", "", "inactive", false, ""));
         fields.put("LiveRestoreEnabled", true);
         fields.put("Isolation", "");
-        fields.put("SecurityOptions", List.of());
+        fields.put("SecurityOptions", engine.config().usernsRemap() == null ? List.of() : List.of(UsernsRemap.SECURITY_OPTION));
         fields.put("Warnings", List.of());
         ex.json(200, ex.mapper().convertValue(fields, SystemInfo.class));
     }
