@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The API over a real unix socket, served by a real engine (busybox from a local registry). */
@@ -359,21 +360,26 @@ class ApiServerTest {
             assertEquals(0, done.at("/State/ExitCode").asInt());
             assertEquals(false, done.at("/State/Running").asBoolean());
 
-            // docker run -d -i, then attach: ctrl-a ends the attach, cat keeps running with what was typed.
-            createRunning(http, "kept", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\"],\"OpenStdin\":true}");
+            // docker run -dit, then attach: ctrl-a ends the attach (detach keys apply with a terminal), cat keeps running.
+            createRunning(http, "kept", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\"],\"OpenStdin\":true,\"Tty\":true}");
             try (var stream = client()) {
                 stream.send("POST", "/containers/kept/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-a", null,
                         "Connection: Upgrade", "Upgrade: tcp");
                 var head = stream.readHead();
-                stream.writeRaw("kept line\n\u0001".getBytes(StandardCharsets.UTF_8));
                 var detached = CompletableFuture.supplyAsync(() -> {
                     try {
                         return stream.readBody(head, false);
                     } catch (IOException e) {
                         throw new IllegalStateException(e);
                     }
-                }).get(20, TimeUnit.SECONDS);
-                assertTrue(frames(detached.body()).stream().allMatch("1:kept line\n"::equals), detached.text());
+                });
+                stream.writeRaw("kept line\n".getBytes(StandardCharsets.UTF_8));
+                for (int i = 0; i < 200 && !http.request("GET", "/containers/kept/logs?stdout=1", null).text().contains("kept line"); i++) {
+                    Thread.sleep(10);
+                }
+                assertFalse(detached.isDone(), "the attach lasts until the detach keys");
+                stream.writeRaw(new byte[] {1});
+                assertTrue(detached.get(20, TimeUnit.SECONDS).text().contains("kept line"), "the attach showed the echo");
             }
             assertTrue(JSON.readTree(http.request("GET", "/containers/kept/json", null).body()).at("/State/Running").asBoolean(),
                     "detaching leaves the container running");
@@ -381,6 +387,48 @@ class ApiServerTest {
             assertTrue(logs.contains("kept line"), logs);
             assertEquals(204, http.request("DELETE", "/containers/kept?force=1", null).status());
             assertEquals(204, http.request("DELETE", "/containers/once", null).status());
+        }
+    }
+
+    @Test
+    void binaryStdinAndOutputSurviveAnAttachWithoutATerminal() throws Exception {
+        byte[] input = new byte[200_000];
+        new java.util.Random(7).nextBytes(input);
+        for (int i = 0; i < input.length; i += 1000) { // detach keys, invalid UTF-8 and newlines all over
+            input[i] = 16;
+            input[i + 1] = 17;
+            input[i + 2] = (byte) 0xff;
+            input[i + 3] = '\n';
+        }
+        try (var http = client()) {
+            var created = http.request("POST", "/containers/create?name=binary", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\"],"
+                    + "\"OpenStdin\":true,\"StdinOnce\":true,\"AttachStdin\":true,\"AttachStdout\":true}");
+            assertEquals(201, created.status(), created.text());
+            try (var stream = client()) {
+                stream.send("POST", "/containers/binary/attach?stream=1&stdin=1&stdout=1&stderr=1", null, "Connection: Upgrade", "Upgrade: tcp");
+                var head = stream.readHead();
+                assertEquals(204, http.request("POST", "/containers/binary/start", null).status());
+                var output = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return stream.readBody(head, false);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                stream.writeRaw(input);
+                stream.shutdownOutput();
+                java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+                ByteBuffer frames = ByteBuffer.wrap(output.get(30, TimeUnit.SECONDS).body());
+                while (frames.remaining() >= 8) {
+                    assertEquals(1, frames.get());
+                    frames.position(frames.position() + 3);
+                    byte[] payload = new byte[frames.getInt()];
+                    frames.get(payload);
+                    received.writeBytes(payload);
+                }
+                assertTrue(java.util.Arrays.equals(input, received.toByteArray()), "got " + received.size() + " of " + input.length + " bytes, or different ones");
+            }
+            assertEquals(204, http.request("DELETE", "/containers/binary?force=1", null).status());
         }
     }
 

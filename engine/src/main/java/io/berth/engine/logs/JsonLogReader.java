@@ -292,6 +292,7 @@ public final class JsonLogReader {
         try (JsonParser p = JSON.createParser(buffer, start, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return null;
             String log = null, stream = null, time = null;
+            byte[] raw = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 p.nextToken();
@@ -299,12 +300,13 @@ public final class JsonLogReader {
                     case "log" -> log = p.getText();
                     case "stream" -> stream = p.getText();
                     case "time" -> time = p.getText();
+                    case "raw" -> raw = p.getBinaryValue(); // the exact bytes of output that is not UTF-8
                     default -> p.skipChildren();
                 }
             }
             // The time is parsed only when asked for; a torn line shows in its shape already.
             if (log == null || time == null || time.length() < 20 || !time.endsWith("Z")) return null;
-            return new LogEntry(LogStream.parse(stream), log.getBytes(StandardCharsets.UTF_8), time);
+            return new LogEntry(LogStream.parse(stream), raw != null ? raw : log.getBytes(StandardCharsets.UTF_8), time);
         } catch (IOException | RuntimeException e) {
             return null;
         }

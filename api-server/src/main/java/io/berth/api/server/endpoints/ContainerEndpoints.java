@@ -327,7 +327,7 @@ public final class ContainerEndpoints {
         Thread output = Thread.currentThread();
         AtomicBoolean detached = new AtomicBoolean();
         StdinPump pump = attachment != null && ex.flag("stdin") && c.spec().openStdin()
-                ? new StdinPump(out, () -> engine.stdin(c.id()), keys, c.spec().stdinOnce() && !tty, attachment.end()::isDone, () -> {
+                ? new StdinPump(out, () -> engine.stdin(c.id()), tty ? keys : null, c.spec().stdinOnce() && !tty, attachment.end()::isDone, () -> {
                     detached.set(true);
                     output.interrupt();
                 }) : null;

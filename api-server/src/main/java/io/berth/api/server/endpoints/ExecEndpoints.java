@@ -76,7 +76,7 @@ public final class ExecEndpoints {
         }
         Thread output = Thread.currentThread();
         AtomicBoolean detached = new AtomicBoolean();
-        StdinPump pump = r.attachStdin() ? new StdinPump(out, () -> engine.execStdin(session.id()), keys, !tty,
+        StdinPump pump = r.attachStdin() ? new StdinPump(out, () -> engine.execStdin(session.id()), tty ? keys : null, !tty,
                 session.exit()::isDone, () -> {
                     detached.set(true);
                     output.interrupt();

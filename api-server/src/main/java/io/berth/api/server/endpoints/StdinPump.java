@@ -30,6 +30,8 @@ final class StdinPump {
     private volatile boolean stopped;
 
     /**
+     * @param keys the detach keys, or null: like dockerd, only an attach with a terminal watches for them (binary
+     *             input to a pipe may contain any byte sequence)
      * @param closeStdinAtEnd whether the client's end of input closes the process's stdin (StdinOnce without a
      *                        terminal, and every exec without one); otherwise it ends the attach
      * @param ended true once there is nothing left to write to (the process has exited)
@@ -63,7 +65,7 @@ final class StdinPump {
 
     private void run() {
         ControlChannel stdin = null;
-        DetachKeys.Matcher matcher = keys.matcher();
+        DetachKeys.Matcher matcher = keys == null ? null : keys.matcher();
         byte[] buffer = new byte[BUFFER];
         try {
             while (true) {
@@ -79,6 +81,11 @@ final class StdinPump {
                     if (!closeStdinAtEnd) onDetach.run();
                     else if ((stdin = open(stdin)) != null) stdin.closeStdin();
                     return;
+                }
+                if (matcher == null) {
+                    if ((stdin = open(stdin)) == null) return;
+                    stdin.writeStdin(buffer, 0, n);
+                    continue;
                 }
                 DetachKeys.Matcher.Step step = matcher.feed(buffer, n);
                 if (step.forward().length > 0) {
