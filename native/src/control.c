@@ -67,6 +67,19 @@ static void drop_client(struct control *c, int index)
     c->clients[index] = c->clients[--c->count];
 }
 
+/* Whether some client has sent stdin bytes this monitor has not read yet. */
+static int clients_hold_input(const struct control *c)
+{
+    for (int i = 0; i < c->count; i++) {
+        int unread = 0;
+        const struct control_client *cl = &c->clients[i];
+        if ((cl->header_len == sizeof(cl->header) && cl->header[0] == FRAME_STDIN && cl->remaining > 0) ||
+            (ioctl(cl->fd, FIONREAD, &unread) == 0 && unread > 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* Stdin is gone (closed on request, or its reader is): what is pending or comes later is discarded. */
 static void close_stdin(struct control *c)
 {
@@ -76,8 +89,11 @@ static void close_stdin(struct control *c)
     c->pending = 0;
 }
 
-/* A pipe closes once the pending bytes are written; a terminal gets VEOF (^D) after them, which a reader in
- * canonical mode sees as end of input. Either way, later input is discarded. */
+/*
+ * A pipe closes once the pending bytes are written; a terminal gets VEOF (^D) after them, which a reader in
+ * canonical mode sees as end of input. Input other clients sent before the close but not yet read here
+ * (several writers on several connections) goes first: the close waits until no socket holds unread bytes.
+ */
 static void request_close(struct control *c)
 {
     if (c->stdin_fd < 0)
@@ -128,7 +144,7 @@ void control_read(struct control *c, int index)
         }
     } else {
         char discard[16384];
-        int keep = c->stdin_fd >= 0 && !c->close_requested; /* nothing after a close reaches the container */
+        int keep = c->stdin_fd >= 0 && !c->eof_queued; /* nothing after a terminal's ^D reaches the container */
         size_t room = keep ? sizeof(c->buf) - c->pending : sizeof(discard);
         size_t want = cl->remaining < room ? cl->remaining : room;
         if (want == 0)
@@ -142,15 +158,17 @@ void control_read(struct control *c, int index)
             control_flush_stdin(c);
         }
     }
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         drop_client(c, index);
+        control_flush_stdin(c); /* a close may have waited for this client's input */
+    }
 }
 
 void control_flush_stdin(struct control *c)
 {
     for (;;) {
         /* queued once there is room: several clients' input may have filled the buffer in one round */
-        if (c->close_requested && c->stdin_is_tty && !c->eof_queued && c->pending < sizeof(c->buf)) {
+        if (c->close_requested && c->stdin_is_tty && !c->eof_queued && c->pending < sizeof(c->buf) && !clients_hold_input(c)) {
             c->buf[c->pending++] = 0x04;
             c->eof_queued = 1;
         }
@@ -168,7 +186,7 @@ void control_flush_stdin(struct control *c)
         memmove(c->buf, c->buf + n, c->pending - n);
         c->pending -= n;
     }
-    if (c->close_requested && !c->stdin_is_tty && c->pending == 0)
+    if (c->close_requested && !c->stdin_is_tty && c->pending == 0 && !clients_hold_input(c))
         close_stdin(c);
 }
 

@@ -30,13 +30,34 @@ static void put(struct out *o, const char *s, size_t n)
     o->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is invalid (Go, and so docker, writes U+FFFD then). */
+/*
+ * Length of the valid UTF-8 sequence at s, or 0 if it is invalid (Go, and so docker, writes U+FFFD then). Strict
+ * as RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF, so that every line the log holds is
+ * valid JSON text for its readers.
+ */
 static size_t utf8_length(const unsigned char *s, size_t n)
 {
-    size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-    if (len == 0 || len > n)
+    unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+    size_t len;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        if (s[0] == 0xe0)
+            lo = 0xa0;
+        else if (s[0] == 0xed)
+            hi = 0x9f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        if (s[0] == 0xf0)
+            lo = 0x90;
+        else if (s[0] == 0xf4)
+            hi = 0x8f;
+    } else
         return 0;
-    for (size_t i = 1; i < len; i++)
+    if (len > n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
     return len;
@@ -126,9 +147,42 @@ static void rotate(struct log_file *log)
     log->size = 0;
 }
 
+static int utf8_valid(const char *data, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = utf8_length(s + i, n - i);
+        if (len == 0)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static void put_base64(struct out *o, const char *data, size_t n)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *s = (const unsigned char *)data;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = s[i] << 16 | (i + 1 < n ? s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        char q[4] = { alphabet[v >> 18 & 63], alphabet[v >> 12 & 63], i + 1 < n ? alphabet[v >> 6 & 63] : '=',
+                      i + 2 < n ? alphabet[v & 63] : '=' };
+        put(o, q, 4);
+    }
+}
+
+/*
+ * Output that is not valid UTF-8 (binary data) cannot survive the JSON string docker's format keeps it in
+ * (docker writes U+FFFD): such entries also carry the exact bytes, base64, in a "raw" field, so that attach,
+ * exec and logs hand back what the process wrote.
+ */
 static void write_entry(struct log_file *log, const char *stream, const char *data, size_t n)
 {
-    static char line[16 * 1024 * 6 + 256]; /* worst case: every byte escaped to \u00XX */
+    static char line[16 * 1024 * 6 + 16 * 1024 / 3 * 4 + 512]; /* every byte escaped to \u00XX, plus base64 */
     char now[64];
     if (log->fd < 0)
         return;
@@ -140,6 +194,10 @@ static void write_entry(struct log_file *log, const char *stream, const char *da
     put(&o, stream, strlen(stream));
     put(&o, "\",\"time\":\"", 10);
     put(&o, now, strlen(now));
+    if (!utf8_valid(data, n)) {
+        put(&o, "\",\"raw\":\"", 9);
+        put_base64(&o, data, n);
+    }
     put(&o, "\"}\n", 3);
     if (log->max_size > 0 && log->size > 0 && log->size + (long long)o.len > log->max_size)
         rotate(log);
