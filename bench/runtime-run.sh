@@ -23,6 +23,17 @@ run_with() { n=$((n + 1)); "$@" "bench-$n"; }
 echo "OCI runtime run of a busybox bundle running /bin/true, $N runs each"
 if [ -x "$BERTH_HOME/bin/berth-runtime" ]; then
   time_runs "berth-runtime" "$N" run_with "$BERTH_HOME/bin/berth-runtime" --root "$WORK/berth-runtime-state" run
+  # where berth-runtime's time goes: the medians of what --debug prints (JVM start to main is the JVM's own uptime)
+  for _ in $(seq 1 "$N"); do
+    n=$((n + 1)); "$BERTH_HOME/bin/berth-runtime" --root "$WORK/berth-runtime-state" --debug run "bench-$n" 2>&1 >/dev/null
+  done | awk -F', ' '
+    { for (i = 1; i <= NF; i++) { sub(/^berth-runtime: /, "", $i); v = $i; sub(/ ms$/, "", v); sub(/.* /, "", v); k = $i; sub(/ [0-9.]+ ms$/, "", k);
+        if (!(k in seen)) { seen[k] = 1; order[++nk] = k } samples[k, ++count[k]] = v } }
+    END { printf "  berth-runtime phases (medians):"
+      for (j = 1; j <= nk; j++) { k = order[j]; c = count[k]; for (a = 1; a <= c; a++) s[a] = samples[k, a] + 0
+        for (a = 2; a <= c; a++) for (b = a; b > 1 && s[b - 1] > s[b]; b--) { t = s[b]; s[b] = s[b - 1]; s[b - 1] = t }
+        printf "%s %s %.1f ms", (j > 1 ? "," : ""), k, s[int((c + 1) / 2)] }
+      print "" }'
 else
   echo "berth-runtime                                (not built yet: Step 2)"
 fi

@@ -5,6 +5,15 @@
  *   monitor before its execve)  or  "failed <errno> <step>\t<message>".
  * The foreground process forks a detached monitor, relays its report and exits; the monitor
  * clones the container, logs its output, records its exit status, then exits too.
+ *
+ * berth-shim --no-monitor <plan> <report file> [<start fifo>]: for a caller that is a subreaper (containerd's
+ * shim, or berth-runtime's own foreground run), as with runc. The container keeps the caller's stdio, and once it
+ * is reported nothing of the shim stays: pid 1 is re-parented to the caller, who reaps it. No exit file is written.
+ * A created container waits for a byte on the start fifo (made here; the child holds it open read-write, so it
+ * blocks until `start` writes and never sees EOF), since no monitor is left to get SIGUSR1.
+ * With --wait (after --no-monitor), the shim is that subreaper itself, for a foreground run: it reports, passes the
+ * signals it gets on to pid 1, and exits with pid 1's status (128 + signal if killed), so its caller needs nothing
+ * but to wait for it.
  */
 #include "shim.h"
 
@@ -18,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHILD_STACK_SIZE (256 * 1024)
@@ -168,6 +179,37 @@ static void close_stream(struct log_stream *s)
     s->fd = -1;
 }
 
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * An unfinished line (a shell's prompt, "Password: ") is logged once no more of it has come for a moment:
+ * attach follows the log and must show it, while output that arrives in pieces still makes whole lines.
+ * Returns the poll timeout until the next partial line is due, -1 when none waits.
+ */
+#define PARTIAL_LINE_MS 15
+static int flush_partial_lines(struct relay *r)
+{
+    long long now = monotonic_ms(), timeout = -1;
+    for (int i = 0; i < r->nstreams; i++) {
+        struct log_stream *s = &r->streams[i];
+        if (s->len == 0)
+            continue;
+        long long due = s->since_ms + PARTIAL_LINE_MS - now;
+        if (due <= 0) {
+            log_flush_partial(&r->log, s);
+            continue;
+        }
+        if (timeout < 0 || due < timeout)
+            timeout = due;
+    }
+    return (int)timeout;
+}
+
 /* The monitor's event loop until pid 1 exits: output to the log, control clients, pending stdin. */
 static int monitor_loop(pid_t child, int signal_fd, struct relay *r)
 {
@@ -193,7 +235,7 @@ static int monitor_loop(pid_t child, int signal_fd, struct relay *r)
         int reading = control_accepts_input(c);
         for (int i = 0; i < clients; i++)
             fds[FIRST_CLIENT_SLOT + i] = (struct pollfd){ .fd = reading ? c->clients[i].fd : -1, .events = POLLIN };
-        if (poll(fds, FIRST_CLIENT_SLOT + clients, -1) < 0) {
+        if (poll(fds, FIRST_CLIENT_SLOT + clients, flush_partial_lines(r)) < 0) {
             if (errno == EINTR)
                 continue;
             return 255;
@@ -203,9 +245,12 @@ static int monitor_loop(pid_t child, int signal_fd, struct relay *r)
                 continue;
             char buf[65536];
             ssize_t n = read(r->streams[i].fd, buf, sizeof(buf));
-            if (n > 0)
+            if (n > 0) {
+                int had_partial = r->streams[i].len > 0;
                 log_consume(&r->log, &r->streams[i], buf, n);
-            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+                if (!had_partial && r->streams[i].len > 0)
+                    r->streams[i].since_ms = monotonic_ms();
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN))
                 close_stream(&r->streams[i]);
         }
         if (fds[STDIN_SLOT].revents)
@@ -297,6 +342,29 @@ static int await_start(pid_t child, int signal_fd)
     }
 }
 
+/* With --no-monitor: where a created container waits for its start byte (NULL: not given). */
+static const char *start_fifo;
+static int no_monitor;
+
+/* The read-write fifo end a created container blocks on until `start` writes to the fifo. */
+static int open_start_fifo(int report_fd)
+{
+    if (!start_fifo) {
+        errno = EINVAL;
+        fail(report_fd, "start fifo");
+    }
+    if (mkfifo(start_fifo, 0600) < 0)
+        fail(report_fd, "start fifo");
+    int fd = open(start_fifo, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        unlink(start_fifo);
+        errno = err;
+        fail(report_fd, "start fifo");
+    }
+    return fd;
+}
+
 static void monitor(const struct plan *plan, int report_fd) __attribute__((noreturn));
 static void monitor(const struct plan *plan, int report_fd)
 {
@@ -310,7 +378,8 @@ static void monitor(const struct plan *plan, int report_fd)
     int inherit = plan_find(plan, "stdio_inherit") != NULL, wait_start = plan_find(plan, "wait_start") != NULL;
     int terminal = plan_find(plan, "terminal") != NULL, open_stdin = !inherit && plan_find(plan, "open_stdin") != NULL;
     /* A terminal whose master nobody would read is refused, as runc refuses a detached tty without console socket. */
-    if ((log_rec && (log_rec->argc != 1 || inherit)) || !exit_rec || exit_rec->argc != 1 || (rotate_rec && rotate_rec->argc != 2) ||
+    if ((log_rec && (log_rec->argc != 1 || inherit)) || (no_monitor && (!inherit || log_rec || control_rec)) ||
+        (!no_monitor && (!exit_rec || exit_rec->argc != 1)) || (rotate_rec && rotate_rec->argc != 2) ||
         (control_rec && control_rec->argc != 1) || (console_rec && (console_rec->argc != 1 || !terminal)) ||
         (terminal && inherit && !console_rec)) {
         errno = EINVAL;
@@ -323,10 +392,10 @@ static void monitor(const struct plan *plan, int report_fd)
         err[1] = inherited_stdio(STDERR_FILENO, report_fd);
     }
     /* Detached from the caller's session and working directory, so it keeps no mount busy. */
-    if (setsid() < 0 || chdir("/") < 0)
+    if (!no_monitor && (setsid() < 0 || chdir("/") < 0))
         fail(report_fd, "detach");
-    int null_fd = open("/dev/null", O_RDWR);
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
+    int null_fd = no_monitor ? -1 : open("/dev/null", O_RDWR);
+    if (!no_monitor && (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0))
         fail(report_fd, "open /dev/null");
     if (null_fd > 2)
         close(null_fd);
@@ -351,10 +420,12 @@ static void monitor(const struct plan *plan, int report_fd)
     int error_pipe[2], sync_pipe[2], start_pipe[2] = { -1, -1 }, console_pair[2] = { -1, -1 };
     int piped_output = !inherit && !terminal;
     if ((piped_output && (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))) || pipe2(error_pipe, O_CLOEXEC) ||
-        pipe2(sync_pipe, O_CLOEXEC) || (wait_start && pipe2(start_pipe, O_CLOEXEC)) ||
+        pipe2(sync_pipe, O_CLOEXEC) || (wait_start && !no_monitor && pipe2(start_pipe, O_CLOEXEC)) ||
         (open_stdin && !terminal && pipe2(stdin_pipe, O_CLOEXEC)) ||
         (terminal && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, console_pair)))
         fail(report_fd, "pipe");
+    if (wait_start && no_monitor)
+        start_pipe[0] = open_start_fifo(report_fd);
     if (stdin_pipe[0] >= 0) {
         in_fd = stdin_pipe[0];
         relay.control.stdin_fd = stdin_pipe[1];
@@ -420,6 +491,13 @@ static void monitor(const struct plan *plan, int report_fd)
         write_id_map(child, "uid_map", uid_map, report_fd);
     if (gid_map)
         write_id_map(child, "gid_map", gid_map, report_fd);
+    const struct record *idmapped = plan_find(plan, "idmapped_overlay");
+    if (idmapped && mount_idmapped_overlay(idmapped, child) < 0)
+        fail_with_child(child, report_fd, "mount the id-mapped rootfs");
+    const struct record *stdio_owner = plan_find(plan, "stdio_owner");
+    int stdio_pipes[] = { out[0], err[0], stdin_pipe[1] };
+    if (stdio_owner && chown_stdio_pipes(stdio_owner, stdio_pipes, 3) < 0)
+        fail_with_child(child, report_fd, "give the stdio pipes to the container's root");
     close(sync_pipe[1]); /* EOF tells the child its namespaces are ready */
 
     /* The child's first message: a failure, "ready" (created, waiting for start), or EOF (exec'd). */
@@ -460,8 +538,10 @@ static void monitor(const struct plan *plan, int report_fd)
         relay.streams[relay.nstreams++] = (struct log_stream){ .name = "stdout", .fd = out[0] };
         relay.streams[relay.nstreams++] = (struct log_stream){ .name = "stderr", .fd = err[0] };
     }
-    report(report_fd, "%s %d %d\n", created ? "created" : "started", child, getpid());
+    report(report_fd, "%s %d %d\n", created ? "created" : "started", child, no_monitor ? 0 : getpid());
     close(report_fd);
+    if (no_monitor) /* the caller, a subreaper, inherits pid 1 */
+        _exit(0);
 
     if (created) {
         int status = await_start(child, signal_fd);
@@ -542,10 +622,63 @@ static void run_from_sealed_copy(char **argv)
     exit(1);
 }
 
+/* --wait: the container's pid 1 once reported, for the signal forwarder. */
+static volatile pid_t waited_child;
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+#define FORWARDED_COUNT (int)(sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
+
+static void forward_signal(int sig)
+{
+    if (waited_child > 0)
+        kill(waited_child, sig);
+}
+
+/* Blocked from before the fork, so a signal that comes before pid 1 is known waits for it instead of being lost. */
+static void hold_forwarded_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (int i = 0; i < FORWARDED_COUNT; i++)
+        sigaddset(set, forwarded_signals[i]);
+    sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+/* --wait: pid 1 is this process's child now (it is a subreaper and the monitor half has exited). */
+static int wait_for_container(pid_t child, const sigset_t *held)
+{
+    waited_child = child;
+    struct sigaction forward = { .sa_handler = forward_signal };
+    sigemptyset(&forward.sa_mask);
+    for (int i = 0; i < FORWARDED_COUNT; i++)
+        sigaction(forwarded_signals[i], &forward, NULL);
+    sigprocmask(SIG_UNBLOCK, held, NULL);
+    int status;
+    while (waitpid(child, &status, 0) < 0)
+        if (errno != EINTR)
+            return 255;
+    return exit_code(status);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 && argc != 3) {
-        fprintf(stderr, "usage: %s <plan> [<report file>]\n", argv[0]);
+    char **all_args = argv;
+    int wait_mode = 0;
+    if (argc >= 2 && strcmp(argv[1], "--no-monitor") == 0) {
+        no_monitor = 1;
+        argc--;
+        argv++;
+        if (argc >= 2 && strcmp(argv[1], "--wait") == 0) {
+            wait_mode = 1;
+            argc--;
+            argv++;
+        }
+        if (argc == 4) {
+            start_fifo = argv[3];
+            argc--;
+        }
+    }
+    if ((argc != 2 && argc != 3) || (no_monitor && argc != 3)) {
+        fprintf(stderr, "usage: %s <plan> [<report file>] | %s --no-monitor [--wait] <plan> <report file> [<start fifo>]\n",
+                all_args[0], all_args[0]);
         return 2;
     }
     /* With a report file, stdout stays the caller's, for a container that inherits it. */
@@ -554,7 +687,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "berth-shim: open report file %s: %s\n", argv[2], strerror(errno));
         return 1;
     }
-    run_from_sealed_copy(argv);
+    run_from_sealed_copy(all_args);
     struct plan plan;
     if (plan_load(argv[1], &plan) < 0) {
         fprintf(report_out, "failed %d plan\tread plan %s: %s\n", errno, argv[1], strerror(errno));
@@ -566,6 +699,14 @@ int main(int argc, char **argv)
         return 1;
     }
     fflush(report_out);
+    sigset_t held;
+    if (wait_mode) {
+        hold_forwarded_signals(&held);
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+            fprintf(report_out, "failed %d subreaper\tprctl(PR_SET_CHILD_SUBREAPER): %s\n", errno, strerror(errno));
+            return 1;
+        }
+    }
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(report_out, "failed %d fork\tfork: %s\n", errno, strerror(errno));
@@ -592,10 +733,12 @@ int main(int argc, char **argv)
     }
     line[len] = '\0';
     fputs(line, report_out);
-    /* On failure the monitor has already exited: reap it so nothing is left behind. */
-    if (strncmp(line, "started ", 8) != 0 && strncmp(line, "created ", 8) != 0) {
+    /* On failure the monitor has already exited, as it has without a monitor's job: reap it so nothing is left behind. */
+    int ok = strncmp(line, "started ", 8) == 0 || strncmp(line, "created ", 8) == 0;
+    if (!ok || no_monitor)
         waitpid(pid, NULL, 0);
-        return 1;
-    }
-    return 0;
+    if (!ok || !wait_mode)
+        return ok ? 0 : 1;
+    fflush(report_out);
+    return wait_for_container((pid_t)strtol(line + 8, NULL, 10), &held);
 }

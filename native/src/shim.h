@@ -36,6 +36,13 @@ struct failure {
 void container_run(const struct plan *plan, int error_fd, int sync_fd, int start_fd, int console_fd, struct failure *f)
     __attribute__((noreturn));
 
+/* Run by the monitor once the child's id maps are written: "idmapped_overlay <target> <upperdir> <workdir> <lower>..."
+ * (top layer first) mounts an overlay of the layers id-mapped to the child's user namespace at target in the child's
+ * mount namespace. Returns -1 with errno on failure. */
+int mount_idmapped_overlay(const struct record *r, pid_t child);
+/* "stdio_owner <host uid> <host gid>": the container root's host ids, given the monitor's pipes (any end will do). */
+int chown_stdio_pipes(const struct record *owner, const int *fds, int n);
+
 /* Closes every fd but those listed (-1 entries are ignored). */
 void close_fds_except(const int *keep, int n);
 
@@ -57,6 +64,7 @@ struct log_stream {
     const char *name;     /* "stdout" or "stderr" */
     int fd;               /* read end of the container's pipe or the pty master, -1 once closed */
     size_t len;           /* bytes buffered of the current line */
+    long long since_ms;   /* when the buffered partial line began (monotonic ms) */
     char buf[16 * 1024];  /* docker splits lines longer than 16 KiB */
 };
 

@@ -10,13 +10,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** An OCI bundle: a directory with config.json, whose root.path may be relative to the bundle. */
-record Bundle(Path directory, Spec spec) {
+/** An OCI bundle: a directory with config.json, whose root.path may be relative to the bundle, and its hooks. */
+record Bundle(Path directory, Spec spec, Hooks hooks) {
     static Bundle load(Path directory) {
         Path dir = directory.toAbsolutePath().normalize();
         Spec spec;
+        Hooks hooks;
         try {
-            spec = SpecJson.read(Files.readString(dir.resolve("config.json")));
+            String config = Files.readString(dir.resolve("config.json"));
+            spec = SpecJson.read(config);
+            hooks = Hooks.of(config);
         } catch (NoSuchFileException e) {
             throw new InvalidArgumentException("bundle " + dir + " has no config.json");
         } catch (IOException e) {
@@ -28,7 +31,7 @@ record Bundle(Path directory, Spec spec) {
         Path rootfs = dir.resolve(spec.root().path()).normalize();
         Spec absolute = new Spec(spec.ociVersion(), spec.process(), new Root(rootfs.toString(), spec.root().readonly()),
                 spec.hostname(), spec.domainname(), spec.mounts(), spec.linux(), spec.annotations());
-        return new Bundle(dir, absolute);
+        return new Bundle(dir, absolute, hooks);
     }
 
     Path rootfs() {

@@ -1,16 +1,10 @@
 package io.berth.runtime.cli;
 
-import io.berth.errdefs.ConflictException;
 import io.berth.errdefs.InvalidArgumentException;
-import io.berth.errdefs.NotFoundException;
 import io.berth.linux.LinuxException;
 import io.berth.linux.Syscalls;
 import io.berth.oci.runtime.Process;
 import io.berth.oci.runtime.Spec;
-import io.berth.runtime.ContainerProcess;
-import io.berth.runtime.ContainerRuntime;
-import io.berth.runtime.ContainerStatus;
-import io.berth.runtime.ExitStatus;
 import io.berth.runtime.LaunchTimings;
 import io.berth.runtime.StartFailure;
 import io.berth.runtime.json.Json;
@@ -32,8 +26,9 @@ import static io.berth.runtime.cli.CommandLine.Option.flag;
 import static io.berth.runtime.cli.CommandLine.Option.value;
 
 /**
- * berth-runtime: an OCI runtime with runc's command line, driven by a bundle (config.json + rootfs). The work is
- * done by {@link ContainerRuntime}, the same code berthd runs in-process.
+ * berth-runtime: an OCI runtime with runc's command line, driven by a bundle (config.json + rootfs). Like runc it
+ * leaves no process of its own with a container ({@link MonitorlessRuntime}); the plan, cgroups and shim are those
+ * berthd's in-process {@code ContainerRuntime} uses.
  */
 public final class Main {
     private static final long STARTED = System.nanoTime();
@@ -68,17 +63,19 @@ public final class Main {
             new CommandLine.Command("exec", "ID [COMMAND ARGS...]", "Run a process in a running container",
                     List.of(value("process.json", "-p", "--process"), value("KEY=VALUE", "-e", "--env"), value("Working directory", "--cwd"),
                             flag("Allocate a terminal (with --detach and --console-socket)", "-t", "--tty"), value(CONSOLE_SOCKET_HELP, "--console-socket"),
-                            flag("Do not wait", "-d", "--detach"), value("File to write the pid to", "--pid-file"), HELP), 1, Integer.MAX_VALUE));
+                            flag("Do not wait", "-d", "--detach"), value("File to write the pid to", "--pid-file"), HELP), 1, Integer.MAX_VALUE),
+            new CommandLine.Command("pause", "ID", "Freeze every process of a container", List.of(HELP), 1, 1),
+            new CommandLine.Command("resume", "ID", "Thaw a paused container", List.of(HELP), 1, 1));
 
     private final CommandLine line;
-    private final Path root;
-    private ContainerRuntime runtime;
+    private final MonitorlessRuntime runtime;
     private final List<Integer> heldSignals = new ArrayList<>();
-    private boolean started; // guarded by heldSignals
+    private long shimPid; // guarded by heldSignals; 0 until the foreground process's shim runs
 
     private Main(CommandLine line) {
         this.line = line;
-        this.root = Path.of(line.option("root", "/run/berth-runtime")).toAbsolutePath();
+        Path shim = Path.of(System.getProperty("berth.shim", System.getProperty("berth.home", ".") + "/native/target/bin/berth-shim"));
+        this.runtime = new MonitorlessRuntime(shim, Path.of(line.option("root", "/run/berth-runtime")));
     }
 
     public static void main(String[] args) {
@@ -88,18 +85,16 @@ public final class Main {
             CommandLine line = CommandLine.parse(args, GLOBALS, COMMANDS);
             main = new Main(line);
             code = main.execute();
-        } catch (RuntimeException | StartFailure | IOException | InterruptedException e) {
+        } catch (RuntimeException | StartFailure | IOException e) {
             String message = e.getMessage() == null ? stackTrace(e) : e.getMessage();
             if (main != null) main.logError(message);
             else System.err.println(PROGRAM + ": " + message);
             code = 1;
-        } finally {
-            if (main != null && main.runtime != null) main.runtime.close();
         }
         System.exit(code);
     }
 
-    private int execute() throws StartFailure, IOException, InterruptedException {
+    private int execute() throws StartFailure, IOException {
         if (line.command() == null) {
             System.out.print(line.flag("version") ? VERSION + "\n" : CommandLine.usage(PROGRAM, "Runs OCI bundles with Berth's runtime.", GLOBALS, COMMANDS));
             return line.flag("version") || line.flag("help") ? 0 : 1;
@@ -109,73 +104,70 @@ public final class Main {
             return 0;
         }
         String id = line.arguments().getFirst();
-        return switch (line.command()) {
-            case "create" -> {
-                launch(id, true);
-                yield 0;
+        switch (line.command()) {
+            case "create" -> launch(id, true);
+            case "start" -> runtime.start(id);
+            case "state" -> System.out.println(Json.write(runtime.state(id).toJson(), true));
+            case "kill" -> runtime.kill(id, Signals.parse(line.arguments().size() > 1 ? line.arguments().get(1) : "TERM"), line.flag("all"));
+            case "delete" -> runtime.delete(id, line.flag("force"));
+            case "run" -> {
+                if (!line.flag("detach")) handleSignals();
+                return run(id);
             }
-            case "start" -> {
-                runtime().startCreated(id);
-                yield 0;
-            }
-            case "state" -> {
-                System.out.println(Json.write(ociState(id).toJson(), true));
-                yield 0;
-            }
-            case "kill" -> kill(id, Signals.parse(line.arguments().size() > 1 ? line.arguments().get(1) : "TERM"));
-            case "delete" -> delete(id);
-            case "run" -> run(id);
             case "ps" -> ps(id);
-            case "exec" -> exec(id);
+            case "exec" -> {
+                if (!line.flag("detach")) handleSignals();
+                return exec(id);
+            }
+            case "pause" -> runtime.freeze(id, true);
+            case "resume" -> runtime.freeze(id, false);
             default -> throw new IllegalStateException(line.command());
-        };
-    }
-
-    private synchronized ContainerRuntime runtime() {
-        if (runtime == null) {
-            Path shim = Path.of(System.getProperty("berth.shim", System.getProperty("berth.home", ".") + "/native/target/bin/berth-shim"));
-            runtime = new ContainerRuntime(shim, root);
         }
-        return runtime;
+        return 0;
     }
 
-    private OciState ociState(String id) {
-        ContainerStatus status = runtime().statusOf(id).orElseThrow(() -> new NotFoundException("container \"" + id + "\" does not exist"));
-        try {
-            int pid = status == ContainerStatus.STOPPED ? 0 : runtime().find(id).map(ContainerProcess::pid).orElse(0);
-            return OciState.read(root.resolve(id)).withProcess(pid, status.ociName());
-        } catch (IOException e) {
-            throw new NotFoundException("container \"" + id + "\" does not exist");
-        }
-    }
-
-    /** Creates (waitForStart) or runs the bundle's container with this process's stdio and records what `state` shows. */
-    private ContainerProcess launch(String id, boolean waitForStart) throws StartFailure, IOException {
+    /** Creates (waitForStart) or runs the bundle's container with this process's stdio: detached, or in the foreground. */
+    private int launch(String id, boolean waitForStart) throws StartFailure, IOException {
         long begin = System.nanoTime();
         Bundle bundle = Bundle.load(Path.of(line.option("bundle", ".")));
         long parsed = System.nanoTime();
         Path consoleSocket = consoleSocket();
-        // a detached process's terminal goes to the console socket (the runtime checks that); runc relays a
+        boolean foreground = !waitForStart && !line.flag("detach");
+        // a detached process's terminal goes to the console socket (the plan checks that); runc relays a
         // foreground run's terminal through its own stdio, which this runtime does not do
-        if (!waitForStart && !line.flag("detach")) {
+        if (foreground) {
             if (consoleSocket != null) throw new InvalidArgumentException("cannot use console socket if runc will not detach or allocate tty");
             if (bundle.spec().process() != null && Boolean.TRUE.equals(bundle.spec().process().terminal()))
                 throw new InvalidArgumentException("a foreground run with process.terminal is not supported: use run -d --console-socket");
         }
-        ContainerProcess process = waitForStart ? runtime().createWithInheritedStdio(id, bundle.spec(), List.of(), consoleSocket)
-                : runtime().startWithInheritedStdio(id, bundle.spec(), List.of(), consoleSocket);
-        if (line.flag("debug")) {
-            LaunchTimings t = runtime().lastLaunchTimings();
-            long jvm = ManagementFactory.getRuntimeMXBean().getUptime() - (System.nanoTime() - STARTED) / 1_000_000;
-            System.err.printf("%s: JVM start to main %d ms, main to command %.1f ms, config.json %.1f ms, cgroup %.1f ms,"
-                            + " plan (seccomp included) %.1f ms, shim %.1f ms%n", PROGRAM, jvm, (begin - STARTED) / 1e6,
-                    (parsed - begin) / 1e6, t.cgroupNanos() / 1e6, t.planNanos() / 1e6, t.shimNanos() / 1e6);
+        java.util.function.Consumer<OciState> started = state -> {
+            if (line.flag("debug")) printTimings(begin, parsed);
+            writePidFile(state.pid());
+        };
+        if (foreground) return runtime.runInForeground(id, bundle, this::forwardSignalsTo, started);
+        started.accept(runtime.create(id, bundle, consoleSocket, waitForStart));
+        return 0;
+    }
+
+    private void printTimings(long begin, long parsed) {
+        LaunchTimings t = runtime.lastLaunchTimings();
+        long jvm = ManagementFactory.getRuntimeMXBean().getUptime() - (System.nanoTime() - STARTED) / 1_000_000;
+        System.err.printf("%s: JVM start to main %d ms, main to command %.1f ms, config.json %.1f ms,"
+                        + " plan (seccomp included) %.1f ms, cgroup beyond the plan %.1f ms, shim to report %.1f ms%n", PROGRAM, jvm,
+                (begin - STARTED) / 1e6, (parsed - begin) / 1e6, t.planNanos() / 1e6, t.cgroupNanos() / 1e6, t.shimNanos() / 1e6);
+    }
+
+    /** runc's --pid-file, written atomically; nothing without the option. */
+    private void writePidFile(int pid) {
+        if (!line.flag("pid-file")) return;
+        Path pidFile = Path.of(line.option("pid-file", ""));
+        Path tmp = pidFile.toAbsolutePath().resolveSibling("." + pidFile.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, Integer.toString(pid));
+            Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("write pid file " + pidFile, e);
         }
-        String version = bundle.spec().ociVersion() == null ? Spec.VERSION : bundle.spec().ociVersion();
-        new OciState(version, id, process.pid(), null, bundle.directory().toString(), bundle.rootfs().toString(),
-                process.startedAt().toString(), bundle.spec().annotations()).write(root.resolve(id));
-        if (line.flag("pid-file")) writePidFile(Path.of(line.option("pid-file", "")), process.pid());
-        return process;
     }
 
     /** runc's --console-socket: where a detached process's pty master goes; null without the option. */
@@ -183,35 +175,18 @@ public final class Main {
         return line.flag("console-socket") ? Path.of(line.option("console-socket", "")) : null;
     }
 
-    private static void writePidFile(Path pidFile, int pid) throws IOException {
-        Path tmp = pidFile.toAbsolutePath().resolveSibling("." + pidFile.getFileName() + ".tmp");
-        Files.writeString(tmp, Integer.toString(pid));
-        Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private int run(String id) throws StartFailure, IOException, InterruptedException {
-        if (!line.flag("detach")) forwardSignals(id); // before the start: the container may be quick to expect them
-        ContainerProcess process = launch(id, false);
-        if (line.flag("detach")) return 0;
-        markStarted(id);
-        long begin = System.nanoTime();
-        ExitStatus exit;
-        try {
-            exit = process.exit().get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("wait for container " + id + ": " + e.getCause().getMessage(), e);
-        }
+    /** run: create and start; in the foreground, wait, exit with the container's status and delete it. */
+    private int run(String id) throws StartFailure, IOException {
+        int code = launch(id, false);
+        if (line.flag("detach")) return code;
         long exited = System.nanoTime();
-        runtime().delete(id);
-        if (line.flag("debug"))
-            System.err.printf("%s: wait for exit %.1f ms, delete %.1f ms%n", PROGRAM, (exited - begin) / 1e6, (System.nanoTime() - exited) / 1e6);
-        return exit.exitCode();
+        runtime.delete(id, true);
+        if (line.flag("debug")) System.err.printf("%s: delete %.1f ms%n", PROGRAM, (System.nanoTime() - exited) / 1e6);
+        return code;
     }
 
     /** runc exec: the bundle's process with the given arguments, environment additions and cwd, or --process's JSON. */
-    private int exec(String id) throws StartFailure, IOException, InterruptedException {
-        OciState state = ociState(id);
-        Spec container = Bundle.load(Path.of(state.bundle())).spec();
+    private int exec(String id) throws StartFailure, IOException {
         Process process;
         if (line.flag("process")) {
             try {
@@ -221,102 +196,56 @@ public final class Main {
             }
         } else {
             if (line.arguments().size() < 2) throw new InvalidArgumentException("exec: a command or --process is needed");
-            Process p = container.process();
+            Process p = Bundle.load(Path.of(runtime.state(id).bundle())).spec().process();
             List<String> env = new ArrayList<>(p.env() == null ? List.of() : p.env());
             env.addAll(line.values("env"));
             process = new Process(line.flag("tty"), null, p.user(), line.arguments().subList(1, line.arguments().size()), null, env,
                     line.option("cwd", p.cwd()), p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(),
                     p.oomScoreAdj(), p.selinuxLabel());
         }
-        String execId = "exec" + Long.toHexString(System.nanoTime());
-        Path consoleSocket = consoleSocket();
         if (!line.flag("detach") && Boolean.TRUE.equals(process.terminal()))
             throw new InvalidArgumentException("an exec with a terminal is supported only with --detach and --console-socket");
-        ContainerProcess exec = runtime().execWithInheritedStdio(id, execId, container, process, consoleSocket);
-        if (line.flag("pid-file")) writePidFile(Path.of(line.option("pid-file", "")), exec.pid());
-        if (line.flag("detach")) return 0;
-        try {
-            return exec.exit().get().exitCode();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("wait for exec in " + id + ": " + e.getCause().getMessage(), e);
-        } finally {
-            runtime().deleteExec(id, execId);
-        }
+        int result = runtime.exec(id, process, consoleSocket(), line.flag("detach") ? null : this::forwardSignalsTo, this::writePidFile);
+        return line.flag("detach") ? 0 : result;
     }
 
     /**
-     * A foreground run passes the signals it gets on to the container's pid 1, as runc does. Handlers go in before
-     * the start; a signal that comes before the container is known is held and delivered right after it is.
+     * A foreground process gets the signals this runtime gets, as with runc: they go to its shim, which passes them
+     * on to the process. A signal that comes while the shim starts is held and delivered right after.
      */
-    private void forwardSignals(String id) {
+    private void forwardSignalsTo(long shimPid) {
+        List<Integer> held;
+        synchronized (heldSignals) {
+            this.shimPid = shimPid;
+            held = List.copyOf(heldSignals);
+        }
+        held.forEach(signal -> deliver(shimPid, signal));
+    }
+
+    /** Handlers go in before the shim runs: the container may be quick to expect its signals. */
+    private void handleSignals() {
         for (String name : List.of("INT", "TERM", "HUP", "USR1", "USR2", "WINCH")) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                long pid;
                 synchronized (heldSignals) {
-                    if (!started) {
-                        heldSignals.add(signal.getNumber());
-                        return;
-                    }
+                    pid = shimPid;
+                    if (pid == 0) heldSignals.add(signal.getNumber());
                 }
-                deliver(id, signal.getNumber());
+                if (pid != 0) deliver(pid, signal.getNumber());
             });
         }
     }
 
-    private void markStarted(String id) {
-        List<Integer> held;
-        synchronized (heldSignals) {
-            started = true;
-            held = List.copyOf(heldSignals);
-        }
-        held.forEach(signal -> deliver(id, signal));
-    }
-
-    private void deliver(String id, int signal) {
+    private static void deliver(long pid, int signal) {
         try {
-            runtime().kill(id, signal);
-        } catch (RuntimeException e) {
+            Syscalls.kill((int) pid, signal);
+        } catch (LinuxException e) {
             // it has exited meanwhile
         }
     }
 
-    private int kill(String id, int signal) {
-        if (!line.flag("all")) {
-            runtime().kill(id, signal);
-            return 0;
-        }
-        for (int pid : runtime().processes(id)) {
-            try {
-                Syscalls.kill(pid, signal);
-            } catch (LinuxException e) {
-                // it exited meanwhile
-            }
-        }
-        return 0;
-    }
-
-    private int delete(String id) throws InterruptedException {
-        var process = runtime().find(id);
-        if (process.isPresent() && !process.get().exit().isDone()) {
-            // like runc, a created container (nothing of its own has run yet) goes without --force
-            boolean created = runtime().statusOf(id).orElse(null) == ContainerStatus.CREATED;
-            if (!line.flag("force") && !created) throw new ConflictException("cannot delete container " + id + " that is not stopped: use --force");
-            runtime().kill(id, 9);
-            try {
-                process.get().exit().get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                // its state went away meanwhile: nothing left to wait for
-            }
-        }
-        if (!Files.isDirectory(root.resolve(id))) {
-            if (line.flag("force")) return 0;
-            throw new NotFoundException("container \"" + id + "\" does not exist");
-        }
-        runtime().delete(id);
-        return 0;
-    }
-
-    private int ps(String id) {
-        List<Integer> pids = runtime().processes(id);
+    private void ps(String id) throws IOException {
+        List<Integer> pids = runtime.processes(id);
         switch (line.option("format", "table")) {
             case "json" -> System.out.println(Json.write(pids, false));
             case "table" -> {
@@ -325,7 +254,6 @@ public final class Main {
             }
             default -> throw new InvalidArgumentException("--format: table or json, not " + line.option("format", ""));
         }
-        return 0;
     }
 
     private static String commandOf(int pid) {

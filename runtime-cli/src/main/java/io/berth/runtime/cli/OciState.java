@@ -6,32 +6,40 @@ import io.berth.runtime.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The OCI state document `state` prints (runc's fields); what the runtime does not track itself (bundle,
- * rootfs, creation time, annotations) is kept beside its state in {@code <root>/<id>/oci.json}.
+ * A container's record in {@code <root>/<id>/oci.json}: the OCI state document `state` prints (runc's fields;
+ * {@code status} as stored is "created" or "running", `state` replaces it with what the process shows) plus what
+ * the runtime needs to find the container again: its cgroup and pid 1's start time (field 22 of /proc/pid/stat),
+ * so a recycled pid is never taken for the container.
  */
 record OciState(String ociVersion, String id, int pid, String status, String bundle, String rootfs, String created,
-                Map<String, String> annotations) {
+                Map<String, String> annotations, String cgroupsPath, long pidStartTime) {
     static final String FILE = "oci.json";
 
-    OciState withProcess(int pid, String status) {
-        return new OciState(ociVersion, id, pid, status, bundle, rootfs, created, annotations);
+    OciState withStatus(String status) {
+        return new OciState(ociVersion, id, pid, status, bundle, rootfs, created, annotations, cgroupsPath, pidStartTime);
     }
 
     void write(Path stateDir) throws IOException {
-        Files.writeString(stateDir.resolve(FILE), Json.write(toJson(), false));
+        Map<String, Object> fields = toJson();
+        fields.put("cgroupsPath", cgroupsPath);
+        fields.put("pidStartTime", pidStartTime);
+        Path tmp = stateDir.resolve(FILE + ".tmp");
+        Files.writeString(tmp, Json.write(fields, false));
+        Files.move(tmp, stateDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     static OciState read(Path stateDir) throws IOException {
         JsonObject s = JsonObject.of(Json.parse(Files.readString(stateDir.resolve(FILE))), FILE);
         return new OciState(s.string("ociVersion"), s.string("id"), (int) s.primitive("pid"), s.string("status"), s.string("bundle"),
-                s.string("rootfs"), s.string("created"), s.stringMap("annotations"));
+                s.string("rootfs"), s.string("created"), s.stringMap("annotations"), s.string("cgroupsPath"), s.primitive("pidStartTime"));
     }
 
-    /** runc's field order; absent fields are left out. */
+    /** runc's fields in runc's order; absent ones are left out. */
     Map<String, Object> toJson() {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("ociVersion", ociVersion);

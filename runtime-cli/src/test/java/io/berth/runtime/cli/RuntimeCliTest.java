@@ -144,6 +144,69 @@ class RuntimeCliTest {
     }
 
     @Test
+    void nothingOfTheRuntimeStaysWithADetachedContainerWhichIsStoppedOnceItsPidIsGone() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "sleep 30", "");
+        String id = id();
+        check(berth(bundle, "run", "-d", id));
+        int pid = state(bundle, id).get("pid").asInt();
+        String parent = Files.readString(Path.of("/proc", Integer.toString(parentOf(pid)), "cmdline"));
+        assertFalse(parent.contains("berth-shim") || parent.contains("io.berth"), "pid 1 went to the caller's subreaper, not to " + parent);
+        assertEquals(List.of("oci.json"), listing(root.resolve(id)), "no exit file, plan or report: nothing keeps the container's exit");
+
+        check(berth(bundle, "kill", id, "KILL"));
+        for (int i = 0; i < 500 && !state(bundle, id).get("status").asText().equals("stopped"); i++) Thread.sleep(10);
+        assertEquals("stopped", state(bundle, id).get("status").asText(), "stopped once pid 1 is gone, without an exit file");
+        assertEquals(1, berth(bundle, "kill", id, "TERM").exitCode(), "a stopped container cannot be signalled");
+        check(berth(bundle, "delete", id));
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/pids/berth", id)), "its cgroup is gone");
+    }
+
+    @Test
+    void hooksRunInTheirPhasesWithTheStateAndTheirOwnArgv0() throws Exception {
+        Path out = work.resolve("hooks");
+        Files.createDirectories(out);
+        String hook = "{'path': '/bin/sh', 'args': ['%s', '-c', 'cat > %s/%s.json; tr \"\\\\0\" \" \" < /proc/$$/cmdline > %s/%s.argv']}";
+        Path bundle = Bundles.create(work.resolve("b"), "echo ran", "s['hooks'] = {"
+                + "'prestart': [" + hook.formatted("pre-argv0", out, "prestart", out, "prestart") + "],"
+                + "'poststart': [" + hook.formatted("post-argv0", out, "poststart", out, "poststart") + "],"
+                + "'poststop': [" + hook.formatted("stop-argv0", out, "poststop", out, "poststop") + "]}");
+        String id = id();
+        assertEquals(new Bundles.Result(0, "ran\n", ""), berth(bundle, "run", id));
+        JsonNode prestart = JSON.readTree(Files.readString(out.resolve("prestart.json")));
+        assertEquals("created", prestart.get("status").asText(), "prestart runs before the process may exec");
+        assertEquals(id, prestart.get("id").asText());
+        assertTrue(prestart.get("pid").asInt() > 0);
+        assertEquals("running", JSON.readTree(Files.readString(out.resolve("poststart.json"))).get("status").asText());
+        assertEquals("stopped", JSON.readTree(Files.readString(out.resolve("poststop.json"))).get("status").asText());
+        assertTrue(Files.readString(out.resolve("prestart.argv")).startsWith("pre-argv0 -c "), Files.readString(out.resolve("prestart.argv")));
+    }
+
+    @Test
+    void aFailingPrestartHookFailsTheStartAndLeavesNothingBehind() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "echo must-not-run",
+                "s['hooks'] = {'prestart': [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo no network; exit 3']}]}");
+        String id = id();
+        Bundles.Result result = berth(bundle, "run", id);
+        assertEquals(1, result.exitCode());
+        assertEquals("", result.stdout(), "the process never ran");
+        assertTrue(result.stderr().contains("prestart hook /bin/sh exited with 3: no network"), result.stderr());
+        assertFalse(Files.exists(root.resolve(id)), "no state left");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/pids/berth", id)), "no cgroup left");
+    }
+
+    private static int parentOf(int pid) throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status")))
+            if (line.startsWith("PPid:")) return Integer.parseInt(line.substring(5).strip());
+        throw new IllegalStateException("no PPid in /proc/" + pid + "/status");
+    }
+
+    private static List<String> listing(Path dir) throws java.io.IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void aCreatedContainerIsDeletedWithoutForce() throws Exception {
         Path bundle = Bundles.create(work.resolve("b"), "true", "");
         String id = id();
@@ -203,6 +266,9 @@ class RuntimeCliTest {
             assertEquals(1, refused.exitCode());
             assertEquals("berth-runtime: cannot allocate tty if runc will detach without setting console socket\n", refused.stderr());
             assertFalse(Files.exists(root.resolve(id)), "no state left");
+            // the plan is refused while the cgroup is being made beside it: none of its hierarchies may keep it
+            for (String hierarchy : List.of("blkio", "cpu", "freezer", "memory", "pids"))
+                assertFalse(Files.exists(Path.of("/sys/fs/cgroup", hierarchy, "berth", id)), "no cgroup left in " + hierarchy);
         }
         Path plain = Bundles.create(work.resolve("plain"), "true", "");
         Bundles.Result noTerminal = berth(plain, "run", "-d", "--console-socket", work.resolve("c.sock").toString(), id);

@@ -46,6 +46,22 @@ public sealed interface CgroupDriver permits CgroupV1Driver, CgroupV2Driver {
         return Files.exists(root.resolve("cgroup.controllers")) ? new CgroupV2Driver(root) : CgroupV1Driver.fromMountinfo();
     }
 
+    /**
+     * The spec's device rules with those appended that runc appends: the devices every container gets (null, zero,
+     * full, tty, random, urandom), its console and ptys, and mknod of any node (using one still needs a rule).
+     */
+    static List<LinuxResources.DeviceRule> withAlwaysAllowedDevices(List<LinuxResources.DeviceRule> rules) {
+        List<LinuxResources.DeviceRule> all = new java.util.ArrayList<>(rules);
+        all.addAll(List.of(
+                new LinuxResources.DeviceRule(true, "c", null, null, "m"), new LinuxResources.DeviceRule(true, "b", null, null, "m"),
+                new LinuxResources.DeviceRule(true, "c", 1L, 3L, "rwm"), new LinuxResources.DeviceRule(true, "c", 1L, 5L, "rwm"),
+                new LinuxResources.DeviceRule(true, "c", 1L, 7L, "rwm"), new LinuxResources.DeviceRule(true, "c", 1L, 8L, "rwm"),
+                new LinuxResources.DeviceRule(true, "c", 1L, 9L, "rwm"), new LinuxResources.DeviceRule(true, "c", 5L, 0L, "rwm"),
+                new LinuxResources.DeviceRule(true, "c", 5L, 1L, "rwm"), new LinuxResources.DeviceRule(true, "c", 5L, 2L, "rwm"),
+                new LinuxResources.DeviceRule(true, "c", 136L, null, "rwm")));
+        return all;
+    }
+
     /** A cgroups path relative to the hierarchy roots; "/berth/x" and "berth/x" are the same cgroup. */
     static Path relative(String cgroupsPath) {
         Path path = Path.of(cgroupsPath.replaceFirst("^/+", "")).normalize();

@@ -103,9 +103,10 @@ public final class CgroupV2Driver implements CgroupDriver {
             if (c.mems() != null && !c.mems().isEmpty()) write(dir.resolve("cpuset.mems"), c.mems());
         }
         if (r.pids() != null && r.pids().limit() != null) write(dir.resolve("pids.max"), max(r.pids().limit()));
-        if (r.blockIO() != null && r.blockIO().weight() != null && Files.exists(dir.resolve("io.weight")))
+        if (r.blockIO() != null && r.blockIO().weight() != null && r.blockIO().weight() > 0 && Files.exists(dir.resolve("io.weight")))
             write(dir.resolve("io.weight"), "default " + ioWeightFromBlkio(r.blockIO().weight()));
-        // Device rules need an eBPF program on v2 (Step 2).
+        // v2 has no device files: the rules become an eBPF program attached to the cgroup
+        if (r.devices() != null) DeviceProgramLoader.attach(dir, DeviceProgram.compile(CgroupDriver.withAlwaysAllowedDevices(r.devices())));
         if (r.unified() != null) {
             for (Map.Entry<String, String> e : r.unified().entrySet()) {
                 if (e.getKey().contains("/")) throw new InvalidArgumentException("invalid cgroup file: " + e.getKey());
