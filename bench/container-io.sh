@@ -28,6 +28,8 @@ monitor_of() { awk '{ print $4 }' "/proc/$1/stat"; }
 
 declare -A exec_ms logs_ms mem_kib
 echo "docker CLI $(docker version -f '{{.Client.Version}}' 2>/dev/null); exec: $N runs; logs: $LINES lines; memory: $CONTAINERS idle containers"
+# The client's own floor: an exec is four API calls from a fresh docker CLI process.
+time_runs "docker CLI alone (docker --version)" "$N" docker --version
 for e in "${engines[@]}"; do
   d=(docker -H "unix://$(sock_of "$e")")
   "${d[@]}" run -d --name bench-exec --network none busybox sleep 600 >/dev/null
