@@ -348,7 +348,11 @@ public final class Engine implements AutoCloseable {
             if (closed) return;
             Optional<Container> current = store.byId(id);
             if (current.isEmpty() || !current.get().isRunning()) return;
-            Container done = current.get().exited(exitCode, finishedAt, error, oomKilled);
+            // The monitor stamps the exit; the start is stamped here once the shim has reported, which a
+            // process that exits at once can beat: a finish before the start would read as nonsense.
+            Instant started = current.get().startedAt();
+            Instant finished = started != null && finishedAt.isBefore(started) ? started : finishedAt;
+            Container done = current.get().exited(exitCode, finished, error, oomKilled);
             runningSpecs.remove(id);
             store.update(done);
             deleteRuntimeState(id);
