@@ -8,10 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * `berth export [-o FILE] CONTAINER`: the daemon's tar of the container's filesystem, to a file or to
@@ -32,21 +29,7 @@ final class ExportCommand extends ApiCommand {
         }
         String path = "/containers/" + EngineClient.segment(container) + "/export";
         try (ApiResponse response = client().open(ApiRequest.get(path))) {
-            if (output == null) {
-                response.body().transferTo(out());
-                out().flush();
-                return 0;
-            }
-            // Into a temporary file beside the target, renamed when complete: a failure leaves no partial archive.
-            Path partial = Files.createTempFile(output.toAbsolutePath().getParent(), ".berth-export-", ".tar");
-            try {
-                try (OutputStream file = Files.newOutputStream(partial)) {
-                    response.body().transferTo(file);
-                }
-                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(partial);
-            }
+            ArchiveOutput.write(response, output, out());
         }
         return 0;
     }

@@ -8,10 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** `berth save [-o FILE] IMAGE...`: the daemon's tar of the images, to a file or to stdout (refused on a terminal, as docker does). */
@@ -25,27 +22,12 @@ final class SaveCommand extends ApiCommand {
 
     @Override
     public Integer call() throws IOException {
-        if (output == null && System.console() != null && System.console().isTerminal()) {
+        if (output == null && root().terminal.stdoutIsTerminal()) {
             throw new IllegalArgumentException("cowardly refusing to save to a terminal. Use the -o flag or redirect");
         }
         String path = EngineClient.query("/images/get", EngineClient.parameters("names", images));
         try (ApiResponse response = client().open(ApiRequest.get(path))) {
-            if (output == null) {
-                response.body().transferTo(out());
-                out().flush();
-            } else {
-                // Into a temporary file beside the target, renamed when complete: a failure leaves no partial archive.
-                Path dir = output.toAbsolutePath().getParent();
-                Path partial = Files.createTempFile(dir, ".berth-save-", ".tar");
-                try {
-                    try (OutputStream file = Files.newOutputStream(partial)) {
-                        response.body().transferTo(file);
-                    }
-                    Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING);
-                } finally {
-                    Files.deleteIfExists(partial);
-                }
-            }
+            ArchiveOutput.write(response, output, out());
         }
         return 0;
     }
