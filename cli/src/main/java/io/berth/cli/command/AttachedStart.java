@@ -11,7 +11,6 @@ import io.berth.cli.terminal.LocalTerminal;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Docker's attached start, shared by `run` and `start -a`: attach (hijack), register the wait,
@@ -47,13 +46,15 @@ final class AttachedStart {
         ApiResponse attached = client.open(ApiRequest.postUpgrade(EngineClient.query(container + "/attach",
                 EngineClient.parameters("stream", 1, "stdin", flag(options.stdin()), "stdout", flag(options.stdout()),
                         "stderr", flag(options.stderr()), "detachKeys", options.detachKeys()))));
-        // Registered before start, so that even an instant exit is seen; "removed" also waits for --rm.
-        CompletableFuture<ApiResponse> exit = options.waitCondition() == null ? null
-                : client.openAsync(ApiRequest.post(EngineClient.query(container + "/wait",
-                        EngineClient.parameters("condition", options.waitCondition()))));
+        // Registered before start, so that even an instant exit is seen; "removed" also waits for --rm. The
+        // daemon answers the head once the wait is registered: only then may the container start.
+        ApiResponse exit = options.waitCondition() == null ? null
+                : HttpTransport.await(client.openAsync(ApiRequest.post(EngineClient.query(container + "/wait",
+                        EngineClient.parameters("condition", options.waitCondition())))));
         Integer failure = start(container);
         if (failure != null) {
             attached.close();
+            if (exit != null) exit.close();
             return failure;
         }
         if (options.proxySignals() && !options.tty()) {
@@ -65,9 +66,10 @@ final class AttachedStart {
         HijackedSession.Outcome outcome = new HijackedSession(terminal, out, err)
                 .relay(attached, options.tty(), options.stdin(), options.stdout() || options.stderr(), options.detachKeys());
         if (outcome == HijackedSession.Outcome.DETACHED || exit == null) {
+            if (exit != null) exit.close();
             return 0;
         }
-        try (ApiResponse waited = HttpTransport.await(exit)) {
+        try (ApiResponse waited = exit) {
             WaitResponse result = client.mapper().readValue(waited.readAllBytes(), WaitResponse.class);
             if (result.error() != null && result.error().message() != null && !result.error().message().isEmpty()) {
                 err.println("berth: " + result.error().message());
