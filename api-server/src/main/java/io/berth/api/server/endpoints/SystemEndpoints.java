@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -99,9 +100,7 @@ public final class SystemEndpoints {
         fields.put("NCPU", info.host().cpus());
         fields.put("MemTotal", info.host().memoryBytes());
         fields.put("IndexServerAddress", "https://index.docker.io/v1/");
-        fields.put("RegistryConfig", new SystemInfo.RegistryConfig(
-                engine.config().registries().insecure(), Map.of(),
-                engine.config().registries().dockerHubMirrors().stream().map(Object::toString).toList()));
+        fields.put("RegistryConfig", registryConfig());
         fields.put("Name", info.host().hostname());
         fields.put("Labels", List.of());
         fields.put("ExperimentalBuild", false);
@@ -134,5 +133,25 @@ public final class SystemEndpoints {
         answer.put("Volumes", List.of());
         answer.put("BuildCache", List.of());
         ex.json(200, answer);
+    }
+
+    /**
+     * dockerd's shape: --insecure-registry ranges (CIDRs, plus loopback, insecure by default) in
+     * InsecureRegistryCIDRs, named registries (host:port) as IndexConfigs entries with Secure false; the
+     * docker CLI parses every InsecureRegistryCIDRs entry as a CIDR and fails `docker info` otherwise.
+     */
+    private SystemInfo.RegistryConfig registryConfig() {
+        List<String> mirrors = engine.config().registries().dockerHubMirrors().stream().map(Object::toString).toList();
+        List<String> cidrs = new ArrayList<>(List.of("127.0.0.0/8"));
+        Map<String, SystemInfo.IndexInfo> indexes = new LinkedHashMap<>();
+        indexes.put("docker.io", new SystemInfo.IndexInfo("docker.io", mirrors, true, true));
+        for (String entry : engine.config().registries().insecure()) {
+            if (entry.matches("[0-9a-fA-F:.]+/[0-9]{1,3}")) {
+                if (!cidrs.contains(entry)) cidrs.add(entry);
+            } else {
+                indexes.put(entry, new SystemInfo.IndexInfo(entry, List.of(), false, false));
+            }
+        }
+        return new SystemInfo.RegistryConfig(cidrs, indexes, mirrors);
     }
 }
