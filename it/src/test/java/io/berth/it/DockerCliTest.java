@@ -1,7 +1,5 @@
 package io.berth.it;
 
-import io.berth.testkit.BusyboxImage;
-import io.berth.testkit.TestRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real docker CLI against a real berthd, which pulls busybox through a real Docker Distribution
@@ -29,24 +26,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerCliTest {
-    private static Path dir;
-    private static TestRegistry registry;
+    private static MirroredDaemon env;
     private static BerthDaemon daemon;
 
     @BeforeAll
     static void startDaemon() throws Exception {
-        assumeTrue(Files.isExecutable(Commands.DOCKER_CLI), "the docker CLI is not installed at " + Commands.DOCKER_CLI);
-        dir = Files.createTempDirectory("berth-it-");
-        registry = TestRegistry.start();
-        BusyboxImage.build().push(registry, "library/busybox:latest");
-        daemon = new BerthDaemon(dir, List.of("--registry-mirror", registry.uri().toString())).start();
+        env = MirroredDaemon.start("berth-it-");
+        daemon = env.daemon();
     }
 
     @AfterAll
     static void stopDaemon() throws Exception {
-        if (daemon != null) daemon.close();
-        if (registry != null) registry.close();
-        if (dir != null) deleteTree(dir);
+        if (env != null) env.close();
     }
 
     @Test

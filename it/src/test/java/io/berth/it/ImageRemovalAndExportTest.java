@@ -1,8 +1,6 @@
 package io.berth.it;
 
-import io.berth.testkit.BusyboxImage;
 import io.berth.testkit.LayerTar;
-import io.berth.testkit.TestRegistry;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Step 4 leftovers end to end with the real docker CLI and bin/berth against a real berthd and a real
@@ -34,33 +31,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ImageRemovalAndExportTest {
-    private static Path dir;
-    private static TestRegistry registry;
+    private static MirroredDaemon env;
     private static BerthDaemon daemon;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(Commands.DOCKER_CLI), "the docker CLI is not installed at " + Commands.DOCKER_CLI);
-        dir = Files.createTempDirectory("berth-it-rmi-export-");
-        registry = TestRegistry.start();
-        BusyboxImage.build().push(registry, "library/busybox:latest");
-        Files.createDirectories(dir.resolve("daemon"));
-        daemon = new BerthDaemon(dir.resolve("daemon"), List.of("--registry-mirror", registry.uri().toString(),
-                "--insecure-registry", registry.host())).start();
+        env = MirroredDaemon.start("berth-it-rmi-export-");
+        daemon = env.daemon();
         ok(daemon.docker("pull", "busybox"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (daemon != null) daemon.close();
-        } finally {
-            try {
-                if (registry != null) registry.close();
-            } finally {
-                if (dir != null) DockerCliTest.deleteTree(dir);
-            }
-        }
+        if (env != null) env.close();
     }
 
     private static CommandResult ok(CommandResult result) {
@@ -96,10 +79,10 @@ class ImageRemovalAndExportTest {
 
     /** The entries of an image's top layer, through docker save (the archive's manifest.json lists layers bottom first). */
     private static List<String> topLayerEntries(String image) throws IOException {
-        Path archive = dir.resolve(image.replaceAll("[^a-z0-9]", "_") + ".tar");
+        Path archive = env.dir().resolve(image.replaceAll("[^a-z0-9]", "_") + ".tar");
         ok(daemon.docker("save", "-o", archive.toString(), image));
         String manifest = null;
-        Path layer = dir.resolve("top-layer.tar");
+        Path layer = env.dir().resolve("top-layer.tar");
         List<String> layers = new ArrayList<>();
         try (InputStream file = Files.newInputStream(archive); TarArchiveInputStream in = new TarArchiveInputStream(file)) {
             List<byte[]> blobs = new ArrayList<>();
@@ -249,17 +232,17 @@ class ImageRemovalAndExportTest {
     @Order(7)
     void exportGivesTheWholeFilesystemAndImportMakesItRunnableAgain() throws IOException {
         ok(daemon.docker("run", "--name", "exported", "busybox", "sh", "-c", "echo exported > /exported; rm /etc/group"));
-        Path byDocker = dir.resolve("docker-export.tar");
+        Path byDocker = env.dir().resolve("docker-export.tar");
         ok(daemon.docker("export", "-o", byDocker.toString(), "exported"));
         List<String> names = entries(byDocker);
         assertTrue(names.containsAll(List.of("exported", "bin/busybox", "etc/passwd", "dev/", "proc/", "sys/")), names.toString());
         assertFalse(names.contains("etc/group"), names.toString());
         assertTrue(names.stream().noneMatch(n -> n.contains(".wh.") || n.startsWith("proc/") && !n.equals("proc/")), names.toString());
 
-        Path byBerth = dir.resolve("berth-export.tar");
+        Path byBerth = env.dir().resolve("berth-export.tar");
         ok(daemon.berth("export", "-o", byBerth.toString(), "exported"));
         assertEquals(names, entries(byBerth));
-        Path piped = dir.resolve("piped-export.tar");
+        Path piped = env.dir().resolve("piped-export.tar");
         ok(Commands.run(Map.of("BERTH_HOST", daemon.host()), null, List.of("sh", "-c",
                 Commands.REPO_ROOT.resolve("bin/berth") + " export exported > " + piped)));
         assertEquals(names, entries(piped));
@@ -270,7 +253,7 @@ class ImageRemovalAndExportTest {
 
         // A running container is exported as it is, its live overlay left alone.
         ok(daemon.docker("run", "-d", "--name", "live", "busybox", "sh", "-c", "echo live > /live; sleep 300"));
-        Path running = dir.resolve("running-export.tar");
+        Path running = env.dir().resolve("running-export.tar");
         List<String> live = List.of();
         for (int attempt = 0; attempt < 50 && !live.contains("live"); attempt++) {
             ok(daemon.docker("export", "-o", running.toString(), "live"));
@@ -280,9 +263,9 @@ class ImageRemovalAndExportTest {
         assertEquals("true", ok(daemon.docker("inspect", "--format", "{{.State.Running}}", "live")).stdout().strip());
         ok(daemon.docker("rm", "-f", "live"));
 
-        CommandResult missing = fails(daemon.berth("export", "-o", dir.resolve("none.tar").toString(), "no-such-container"));
+        CommandResult missing = fails(daemon.berth("export", "-o", env.dir().resolve("none.tar").toString(), "no-such-container"));
         assertTrue(missing.stderr().contains("No such container: no-such-container"), missing.toString());
-        assertFalse(Files.exists(dir.resolve("none.tar")));
+        assertFalse(Files.exists(env.dir().resolve("none.tar")));
     }
 
     /** Runs bin/berth on a pseudo-terminal (script(1)); its output is what the terminal received. */
@@ -294,7 +277,7 @@ class ImageRemovalAndExportTest {
     @Test
     @Order(8)
     void pullAndPushDrawProgressBarsOnATerminalAndPlainLinesElsewhere() {
-        String target = registry.host() + "/it/progress:v1";
+        String target = env.registry().host() + "/it/progress:v1";
         ok(daemon.docker("tag", "changed:1", target));
         CommandResult push = ok(onTerminal("push " + target));
         assertTrue(push.stdout().contains("\u001b[2K\r") && push.stdout().contains(": Pushed"), push.toString());

@@ -1,7 +1,5 @@
 package io.berth.it;
 
-import io.berth.testkit.BusyboxImage;
-import io.berth.testkit.TestRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +11,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Step 3's promise that the daemon is never the only holder of a container: berthd is killed with
@@ -22,28 +19,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Driven with the real docker CLI.
  */
 class LiveRestoreTest {
-    private static Path dir;
-    private static TestRegistry registry;
+    private static MirroredDaemon env;
     private static BerthDaemon daemon;
 
     @BeforeAll
     static void startDaemon() throws Exception {
-        assumeTrue(Files.isExecutable(Commands.DOCKER_CLI), "the docker CLI is not installed at " + Commands.DOCKER_CLI);
-        dir = Files.createTempDirectory("berth-it-restore-");
-        registry = TestRegistry.start();
-        BusyboxImage.build().push(registry, "library/busybox:latest");
-        daemon = new BerthDaemon(dir, List.of("--registry-mirror", registry.uri().toString())).start();
+        env = MirroredDaemon.start("berth-it-restore-");
+        daemon = env.daemon();
         assertEquals(0, daemon.docker("pull", "busybox").exitCode());
     }
 
     @AfterAll
     static void stopDaemon() throws Exception {
-        try {
-            if (daemon != null) daemon.close();
-            if (registry != null) registry.close();
-        } finally {
-            if (dir != null) DockerCliTest.deleteTree(dir);
-        }
+        if (env != null) env.close();
     }
 
     private static String ok(CommandResult r) {
