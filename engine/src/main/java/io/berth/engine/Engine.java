@@ -835,12 +835,7 @@ public final class Engine implements AutoCloseable {
             }));
             return new ExecRun(session, log == null ? null : new JsonLogReader(log), log);
         } catch (StartFailure failure) {
-            int code = switch (failure.kind()) {
-                case COMMAND_NOT_FOUND -> EXIT_NOT_FOUND;
-                case PERMISSION_DENIED -> EXIT_NOT_EXECUTABLE;
-                case OTHER -> EXIT_NOT_EXECUTABLE;
-            };
-            session.exited(code);
+            session.exited(failure.kind() == StartFailure.Kind.COMMAND_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
             deleteQuietly(log);
             throw new ExecStartFailure("OCI runtime exec failed: exec failed: unable to start container process: "
                     + failure.getMessage() + ": unknown", failure);
