@@ -38,6 +38,7 @@ class BerthCommandTest {
     }
 
     private int berthAgainst(Function<ScriptedDaemon.Request, byte[]> script, String... args) throws IOException {
+        if (daemon != null) daemon.close(); // a test may run several commands, each against a fresh daemon
         daemon = new ScriptedDaemon(request -> request.path().equals("/_ping")
                 ? ScriptedDaemon.respond(200, "text/plain", "OK") : script.apply(request));
         return berth(Map.of("BERTH_HOST", daemon.host()), args);

@@ -32,6 +32,7 @@ class ImageCommandsCliTest {
     }
 
     private int berth(Function<ScriptedDaemon.Request, byte[]> script, String... args) throws IOException {
+        if (daemon != null) daemon.close(); // a test may run several commands, each against a fresh daemon
         daemon = new ScriptedDaemon(request -> request.path().equals("/_ping")
                 ? ScriptedDaemon.respond(200, "text/plain", "OK") : script.apply(request));
         return BerthCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),

@@ -44,6 +44,7 @@ class InteractiveCommandsTest {
     }
 
     private int berth(String stdin, Function<ScriptedDaemon.Request, byte[]> script, String... args) throws IOException {
+        if (daemon != null) daemon.close(); // a test may run several commands, each against a fresh daemon
         daemon = new ScriptedDaemon(request -> request.path().equals("/_ping")
                 ? ScriptedDaemon.respond(200, "text/plain", "OK") : script.apply(request));
         LocalTerminal terminal = LocalTerminal.piped(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
