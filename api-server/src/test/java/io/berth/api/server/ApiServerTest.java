@@ -432,6 +432,29 @@ class ApiServerTest {
         }
     }
 
+    @Test
+    void aClientThatGoesAwayMidStreamDoesNotHoldTheContainerBack() throws Exception {
+        try (var http = client()) {
+            var created = http.request("POST", "/containers/create?name=chatty", "{\"Image\":\"busybox\","
+                    + "\"Cmd\":[\"sh\",\"-c\",\"seq 1 200000; echo done\"]}");
+            assertEquals(201, created.status(), created.text());
+            var stream = client();
+            stream.send("POST", "/containers/chatty/attach?stream=1&stdout=1&stderr=1", null, "Connection: Upgrade", "Upgrade: tcp");
+            assertEquals(101, stream.readHead().status());
+            try (var waiter = client()) {
+                waiter.send("POST", "/containers/chatty/wait?condition=next-exit", null);
+                var waitHead = waiter.readHead();
+                assertEquals(204, http.request("POST", "/containers/chatty/start", null).status());
+                stream.close(); // gone without reading a byte
+                assertEquals(0, JSON.readTree(waiter.readBody(waitHead, false).body()).get("StatusCode").asInt());
+            }
+            String logs = http.request("GET", "/containers/chatty/logs?stdout=1&tail=2", null).text();
+            assertTrue(logs.contains("200000\n") && logs.contains("done\n"), "every line logged: " + logs);
+            assertEquals(200, http.request("GET", "/_ping", null).status(), "the daemon serves on");
+            assertEquals(204, http.request("DELETE", "/containers/chatty", null).status());
+        }
+    }
+
     static List<String> frames(byte[] stream) {
         ByteBuffer buf = ByteBuffer.wrap(stream);
         List<String> frames = new ArrayList<>();
