@@ -83,6 +83,8 @@ abstract class ContainerLaunchCommand extends ApiCommand {
     String ipc;
     @Option(names = "--uts", description = "UTS namespace to use")
     String uts;
+    @Option(names = "--userns", description = "User namespace to use (host: opt out of the daemon's --userns-remap)")
+    String userns;
     @Option(names = "--device", description = "Add a host device to the container")
     List<String> devices = new ArrayList<>();
     @Option(names = "--add-host", description = "Add a custom host-to-IP mapping (host:ip)")
@@ -164,6 +166,7 @@ abstract class ContainerLaunchCommand extends ApiCommand {
         putIf(hostConfig, "PidMode", pid);
         putIf(hostConfig, "IpcMode", ipc);
         putIf(hostConfig, "UTSMode", uts);
+        putIf(hostConfig, "UsernsMode", userns);
         putIf(hostConfig, "Devices", devices.stream().map(ContainerFlags::device).toList());
         putIf(hostConfig, "RestartPolicy", restart == null ? null : ContainerFlags.restartPolicy(restart));
         putIf(hostConfig, "Tmpfs", tmpfs.isEmpty() ? null : ContainerFlags.tmpfs(tmpfs));

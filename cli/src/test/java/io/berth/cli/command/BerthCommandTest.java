@@ -122,7 +122,7 @@ class BerthCommandTest {
                     "--blkio-weight", "300", "--oom-kill-disable", "--cap-add", "NET_ADMIN", "--cap-drop", "ALL",
                     "--privileged", "--security-opt", "seccomp=" + profile, "--security-opt", "no-new-privileges",
                     "--read-only", "--tmpfs", "/run:size=64m", "--ulimit", "nofile=1024:2048", "-u", "nobody",
-                    "--group-add", "audio", "--pid", "host", "--ipc", "host", "--uts", "host", "--network", "host", "--init",
+                    "--group-add", "audio", "--pid", "host", "--ipc", "host", "--uts", "host", "--userns", "host", "--network", "host", "--init",
                     "--device", "/dev/fuse", "busybox"};
             CommandLine.ParseResult parsed = BerthCommand.commandLine(root, args).parseArgs(args);
             var h = ((CreateCommand) parsed.subcommand().commandSpec().userObject()).containerConfig().hostConfig();
@@ -148,6 +148,7 @@ class BerthCommandTest {
             assertEquals(List.of("audio"), h.groupAdd());
             assertEquals("host", h.pidMode());
             assertEquals("host", h.ipcMode());
+            assertEquals("host", h.usernsMode());
             assertEquals("host", h.utsMode());
             assertEquals("host", h.networkMode());
             assertEquals(Boolean.TRUE, h.init());
