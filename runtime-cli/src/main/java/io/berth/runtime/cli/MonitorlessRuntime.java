@@ -191,10 +191,11 @@ final class MonitorlessRuntime {
         }
     }
 
-    /** The container's record with its status as its pid 1 shows it now. */
+    /** The container's record with its status as its pid 1 shows it now; "paused" while its cgroup is frozen, as runc says. */
     OciState state(String id) throws IOException {
         OciState state = read(id);
         ContainerStatus status = status(state);
+        if (status == ContainerStatus.RUNNING && cgroups().frozen(state.cgroupsPath())) return state.withStatus("paused");
         return state.withStatus(status.ociName());
     }
 

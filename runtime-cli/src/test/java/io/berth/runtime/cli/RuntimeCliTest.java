@@ -92,6 +92,10 @@ class RuntimeCliTest {
         JsonNode pids = JSON.readTree("[]");
         for (int i = 0; i < 500 && pids.size() < 3; i++) pids = JSON.readTree(check(berth(bundle, "ps", "--format", "json", id)).stdout());
         assertEquals(3, pids.size(), pids.toString());
+        check(berth(bundle, "pause", id));
+        assertEquals("paused", state(bundle, id).get("status").asText());
+        check(berth(bundle, "resume", id));
+        assertEquals("running", state(bundle, id).get("status").asText());
         check(berth(bundle, "kill", "--all", id, "9"));
         for (int i = 0; i < 500 && !state(bundle, id).get("status").asText().equals("stopped"); i++) Thread.sleep(10);
         assertEquals("stopped", state(bundle, id).get("status").asText());

@@ -29,6 +29,9 @@ public sealed interface CgroupDriver permits CgroupV1Driver, CgroupV2Driver {
     /** Freezes (true) or thaws every process of the cgroup; returns once the kernel reports the new state. */
     void freeze(String path, boolean frozen) throws IOException;
 
+    /** Whether the cgroup's processes are frozen now (paused); false for a cgroup that does not exist. */
+    boolean frozen(String path) throws IOException;
+
     /** Host pids of the processes in the cgroup. */
     List<Integer> processes(String path) throws IOException;
 

@@ -164,6 +164,12 @@ public final class CgroupV1Driver implements CgroupDriver {
     }
 
     @Override
+    public boolean frozen(String path) throws IOException {
+        Path state = dir("freezer", path).resolve("freezer.state");
+        return Files.exists(state) && Files.readString(state).strip().equals("FROZEN");
+    }
+
+    @Override
     public List<Integer> processes(String path) throws IOException {
         return CgroupDriver.readPids(dir(hierarchies.containsKey("pids") ? "pids" : "memory", path).resolve("cgroup.procs"));
     }

@@ -65,6 +65,12 @@ public final class CgroupV2Driver implements CgroupDriver {
     }
 
     @Override
+    public boolean frozen(String path) throws IOException {
+        Path events = root.resolve(CgroupDriver.relative(path)).resolve("cgroup.events");
+        return Files.exists(events) && CgroupDriver.readKey(events, "frozen") == 1;
+    }
+
+    @Override
     public List<Integer> processes(String path) throws IOException {
         return CgroupDriver.readPids(root.resolve(CgroupDriver.relative(path)).resolve("cgroup.procs"));
     }

@@ -144,7 +144,9 @@ class CgroupDriverTest {
             cgroups.freeze(path, true);
             String frozen = Files.exists(dir.resolve("cgroup.events")) ? Files.readString(dir.resolve("cgroup.events")) : Files.readString(dir.resolve("freezer.state"));
             assertTrue(frozen.contains("frozen 1") || frozen.strip().equals("FROZEN"), frozen);
+            assertTrue(cgroups.frozen(path));
             cgroups.freeze(path, false);
+            assertFalse(cgroups.frozen(path));
             String thawed = Files.exists(dir.resolve("cgroup.events")) ? Files.readString(dir.resolve("cgroup.events")) : Files.readString(dir.resolve("freezer.state"));
             assertTrue(thawed.contains("frozen 0") || thawed.strip().equals("THAWED"), thawed);
         } finally {
