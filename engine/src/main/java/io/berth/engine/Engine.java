@@ -93,6 +93,7 @@ public final class Engine implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
     private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
     private static final int DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+    private static final Duration EXITED_EXEC_KEPT = Duration.ofMinutes(5);
     /** Docker's exit codes for a command that could not be run. */
     private static final int EXIT_NOT_FOUND = 127, EXIT_NOT_EXECUTABLE = 126, EXIT_UNKNOWN = 128, EXIT_LOST = 255;
 
@@ -788,8 +789,18 @@ public final class Engine implements AutoCloseable {
             id = HexFormat.of().formatHex(bytes);
         } while (execs.containsKey(id));
         ExecSession session = new ExecSession(id, c.id(), request);
+        forgetOldExecs();
         execs.put(id, session);
         return session;
+    }
+
+    /**
+     * Exited execs stay inspectable for a while (a client reads the exit code right after), then go, as dockerd's
+     * exec GC does: a container exec'd into every second (health checks, test harnesses) must not grow the daemon.
+     */
+    private void forgetOldExecs() {
+        Instant before = Instant.now().minus(EXITED_EXEC_KEPT);
+        execs.values().removeIf(e -> e.exitedAt() != null && e.exitedAt().isBefore(before));
     }
 
     public ExecSession exec(String execId) {

@@ -21,6 +21,7 @@ public final class ExecSession {
     private boolean starting;
     private int pid;
     private Integer exitCode;
+    private Instant exitedAt;
 
     public ExecSession(String id, String containerId, ExecRequest request) {
         this.id = id;
@@ -57,10 +58,14 @@ public final class ExecSession {
         this.phase = Phase.RUNNING;
     }
 
+    /** When it exited; null while it has not. */
+    public synchronized Instant exitedAt() { return exitedAt; }
+
     public void exited(int code) {
         synchronized (this) {
             phase = Phase.EXITED;
             exitCode = code;
+            exitedAt = Instant.now();
         }
         exit.complete(code);
     }
