@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -35,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -624,12 +626,16 @@ static void run_from_sealed_copy(char **argv)
 
 /* --wait: the container's pid 1 once reported, for the signal forwarder. */
 static volatile pid_t waited_child;
+/* --relay-console: set while this process relays the container's terminal; a SIGWINCH then marks a new size. */
+static volatile sig_atomic_t window_changed, relaying_console;
 static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
 #define FORWARDED_COUNT (int)(sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
 
 static void forward_signal(int sig)
 {
-    if (waited_child > 0)
+    if (sig == SIGWINCH && relaying_console)
+        window_changed = 1; /* the pty's new size reaches its foreground process group as SIGWINCH */
+    else if (waited_child > 0)
         kill(waited_child, sig);
 }
 
@@ -642,8 +648,10 @@ static void hold_forwarded_signals(sigset_t *set)
     sigprocmask(SIG_BLOCK, set, NULL);
 }
 
+static void relay_console(int master);
+
 /* --wait: pid 1 is this process's child now (it is a subreaper and the monitor half has exited). */
-static int wait_for_container(pid_t child, const sigset_t *held)
+static int wait_for_container(pid_t child, const sigset_t *held, int master)
 {
     waited_child = child;
     struct sigaction forward = { .sa_handler = forward_signal };
@@ -651,6 +659,10 @@ static int wait_for_container(pid_t child, const sigset_t *held)
     for (int i = 0; i < FORWARDED_COUNT; i++)
         sigaction(forwarded_signals[i], &forward, NULL);
     sigprocmask(SIG_UNBLOCK, held, NULL);
+    if (master >= 0) {
+        relay_console(master);
+        close(master);
+    }
     int status;
     while (waitpid(child, &status, 0) < 0)
         if (errno != EINTR)
@@ -658,10 +670,101 @@ static int wait_for_container(pid_t child, const sigset_t *held)
     return exit_code(status);
 }
 
+/*
+ * --relay-console <path> (with --wait): runc's foreground run with process.terminal. The monitor half sends the pty
+ * master to <path>, a socket this process listens on; this process then relays its own stdin and stdout to it, with
+ * its terminal in raw mode (restored before it exits) and its window size copied to the pty, again on SIGWINCH.
+ */
+static void copy_window_size(int master)
+{
+    struct winsize ws;
+    if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int write_fully(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        buf += w;
+        n -= w;
+    }
+    return 0;
+}
+
+static int receive_console(int listen_fd)
+{
+    struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+    if (poll(&p, 1, 10000) <= 0)
+        return -1;
+    int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0)
+        return -1;
+    char name[64];
+    int master = recv_fd(conn, name, sizeof(name));
+    close(conn);
+    return master;
+}
+
+static void relay_console(int master)
+{
+    struct termios saved;
+    int raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (raw) {
+        struct termios t = saved;
+        cfmakeraw(&t);
+        tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    }
+    relaying_console = 1;
+    copy_window_size(master);
+    int input_open = 1;
+    char buf[16384];
+    for (;;) {
+        if (window_changed) {
+            window_changed = 0;
+            copy_window_size(master);
+        }
+        struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = input_open ? STDIN_FILENO : -1, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(master, buf, sizeof(buf));
+            if (n > 0) {
+                if (write_fully(STDOUT_FILENO, buf, n) < 0)
+                    break;
+            } else if (n == 0 || errno != EINTR) {
+                break; /* EIO: every slave fd is closed, the container is done with its terminal */
+            }
+        }
+        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+            if (n > 0) {
+                if (write_fully(master, buf, n) < 0)
+                    break;
+            } else if (n == 0 || errno != EINTR) {
+                input_open = 0;
+                if (write_fully(master, "\x04", 1) < 0) /* end of input: ^D, as a terminal's user would type it */
+                    break;
+            }
+        }
+    }
+    relaying_console = 0;
+    if (raw)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
 int main(int argc, char **argv)
 {
     char **all_args = argv;
     int wait_mode = 0;
+    const char *relay_path = NULL;
     if (argc >= 2 && strcmp(argv[1], "--no-monitor") == 0) {
         no_monitor = 1;
         argc--;
@@ -670,6 +773,11 @@ int main(int argc, char **argv)
             wait_mode = 1;
             argc--;
             argv++;
+            if (argc >= 3 && strcmp(argv[1], "--relay-console") == 0) {
+                relay_path = argv[2];
+                argc -= 2;
+                argv += 2;
+            }
         }
         if (argc == 4) {
             start_fifo = argv[3];
@@ -677,7 +785,7 @@ int main(int argc, char **argv)
         }
     }
     if ((argc != 2 && argc != 3) || (no_monitor && argc != 3)) {
-        fprintf(stderr, "usage: %s <plan> [<report file>] | %s --no-monitor [--wait] <plan> <report file> [<start fifo>]\n",
+        fprintf(stderr, "usage: %s <plan> [<report file>] | %s --no-monitor [--wait [--relay-console <socket>]] <plan> <report file> [<start fifo>]\n",
                 all_args[0], all_args[0]);
         return 2;
     }
@@ -707,6 +815,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    struct control console_listener = { .listen_fd = -1 };
+    if (relay_path && control_listen(&console_listener, relay_path) < 0) {
+        fprintf(report_out, "failed %d console\tlisten on %s: %s\n", errno, relay_path, strerror(errno));
+        return 1;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(report_out, "failed %d fork\tfork: %s\n", errno, strerror(errno));
@@ -714,6 +827,8 @@ int main(int argc, char **argv)
     }
     if (pid == 0) {
         close(report_pipe[0]);
+        if (console_listener.listen_fd >= 0)
+            close(console_listener.listen_fd);
         monitor(&plan, report_pipe[1]);
     }
     close(report_pipe[1]);
@@ -737,8 +852,15 @@ int main(int argc, char **argv)
     int ok = strncmp(line, "started ", 8) == 0 || strncmp(line, "created ", 8) == 0;
     if (!ok || no_monitor)
         waitpid(pid, NULL, 0);
+    int master = -1;
+    if (ok && console_listener.listen_fd >= 0 && (master = receive_console(console_listener.listen_fd)) < 0)
+        fprintf(stderr, "berth-shim: the container's terminal did not arrive: %s\n", strerror(errno));
+    if (console_listener.listen_fd >= 0) {
+        close(console_listener.listen_fd);
+        unlink(relay_path);
+    }
     if (!ok || !wait_mode)
         return ok ? 0 : 1;
     fflush(report_out);
-    return wait_for_container((pid_t)strtol(line + 8, NULL, 10), &held);
+    return wait_for_container((pid_t)strtol(line + 8, NULL, 10), &held, master);
 }

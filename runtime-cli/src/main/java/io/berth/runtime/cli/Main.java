@@ -133,12 +133,10 @@ public final class Main {
         long parsed = System.nanoTime();
         Path consoleSocket = consoleSocket();
         boolean foreground = !waitForStart && !line.flag("detach");
-        // a detached process's terminal goes to the console socket (the plan checks that); runc relays a
-        // foreground run's terminal through its own stdio, which this runtime does not do
-        if (foreground) {
-            if (consoleSocket != null) throw new InvalidArgumentException("cannot use console socket if runc will not detach or allocate tty");
-            if (bundle.spec().process() != null && Boolean.TRUE.equals(bundle.spec().process().terminal()))
-                throw new InvalidArgumentException("a foreground run with process.terminal is not supported: use run -d --console-socket");
+        // a detached process's terminal goes to the console socket (the plan checks that); a foreground run's is
+        // relayed through this process's stdio by its waiting shim, as runc does
+        if (foreground && consoleSocket != null) {
+            throw new InvalidArgumentException("cannot use console socket if runc will not detach or allocate tty");
         }
         java.util.function.Consumer<OciState> started = state -> {
             if (line.flag("debug")) printTimings(begin, parsed);
@@ -203,8 +201,8 @@ public final class Main {
                     line.option("cwd", p.cwd()), p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(),
                     p.oomScoreAdj(), p.selinuxLabel());
         }
-        if (!line.flag("detach") && Boolean.TRUE.equals(process.terminal()))
-            throw new InvalidArgumentException("an exec with a terminal is supported only with --detach and --console-socket");
+        if (!line.flag("detach") && consoleSocket() != null)
+            throw new InvalidArgumentException("cannot use console socket if runc will not detach or allocate tty");
         int result = runtime.exec(id, process, consoleSocket(), line.flag("detach") ? null : this::forwardSignalsTo, this::writePidFile);
         return line.flag("detach") ? 0 : result;
     }

@@ -42,6 +42,8 @@ import java.util.stream.Stream;
 final class MonitorlessRuntime {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}");
     private static final String START_FIFO = "start";
+    /** Where a waiting shim takes a foreground process's pty master to relay it (see Shim.start). */
+    private static final String RELAYED_CONSOLE = "console.sock";
 
     private final Path shimBinary;
     private final Path root;
@@ -89,7 +91,9 @@ final class MonitorlessRuntime {
      */
     int runInForeground(String id, Bundle bundle, ShimWatcher watcher, java.util.function.Consumer<OciState> started)
             throws StartFailure, IOException {
-        Launch launch = launch(id, bundle, null, false, watcher);
+        boolean terminal = bundle.spec().process() != null && Boolean.TRUE.equals(bundle.spec().process().terminal());
+        // with a terminal, the waiting shim takes the pty master on a socket of its own and relays this process's stdio
+        Launch launch = launch(id, bundle, terminal ? stateDir(id).resolve(RELAYED_CONSOLE) : null, false, watcher);
         started.accept(launch.state());
         return launch.shim().exitCode();
     }
@@ -131,7 +135,8 @@ final class MonitorlessRuntime {
                 throw new StartFailure("cgroup", "create cgroup " + cgroupsPath + ": " + cause.getMessage(), cause);
             }
             long cgroupDone = System.nanoTime();
-            Shim shim = Shim.start(shimBinary, dir, "", plan, held ? dir.resolve(START_FIFO) : null, foreground != null);
+            Shim shim = Shim.start(shimBinary, dir, "", plan, held ? dir.resolve(START_FIFO) : null, foreground != null,
+                    foreground != null ? consoleSocket : null);
             if (foreground != null) foreground.started(shim.pid());
             int pid = shim.awaitReport();
             lastLaunch = new LaunchTimings(cgroupDone - planDone, planDone - begin, System.nanoTime() - cgroupDone);
@@ -281,8 +286,9 @@ final class MonitorlessRuntime {
         List<Path> procs = procsFiles(cgroups().hierarchyMounts(state.cgroupsPath()));
         Path dir = stateDir(id);
         String name = "exec-" + Long.toHexString(System.nanoTime()) + "-";
+        if (foreground != null && Boolean.TRUE.equals(process.terminal())) consoleSocket = dir.resolve(name + RELAYED_CONSOLE);
         Plan plan = PlanBuilder.execPlan(container, process, state.pid(), procs, new StdioPlan.Inherited(consoleSocket), dir.resolve(name + "exit"));
-        Shim shim = Shim.start(shimBinary, dir, name, plan, null, foreground != null);
+        Shim shim = Shim.start(shimBinary, dir, name, plan, null, foreground != null, foreground != null ? consoleSocket : null);
         if (foreground != null) foreground.started(shim.pid());
         int pid = shim.awaitReport();
         started.accept(pid);

@@ -28,10 +28,16 @@ final class Shim {
         this.waits = waits;
     }
 
-    static Shim start(Path binary, Path dir, String prefix, Plan plan, Path startFifo, boolean waits) throws StartFailure, IOException {
+    /**
+     * With {@code relayConsole} (a waiting shim only), the plan's console socket is one the shim itself listens on:
+     * it relays this process's stdio to the container's terminal, as runc does for a foreground run with a tty.
+     */
+    static Shim start(Path binary, Path dir, String prefix, Plan plan, Path startFifo, boolean waits, Path relayConsole)
+            throws StartFailure, IOException {
         Path planFile = dir.resolve(prefix + "plan"), reportFile = dir.resolve(prefix + "shim-report");
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--no-monitor"));
         if (waits) command.add("--wait");
+        if (waits && relayConsole != null) command.addAll(List.of("--relay-console", relayConsole.toString()));
         command.addAll(List.of(planFile.toString(), reportFile.toString()));
         if (startFifo != null) command.add(startFifo.toString());
         Files.write(planFile, plan.toBytes());

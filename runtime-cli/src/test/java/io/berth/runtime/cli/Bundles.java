@@ -42,16 +42,23 @@ final class Bundles {
 
     /** Output goes to files: a detached container keeps the stdout it inherited open after the command is done. */
     static Result run(Path dir, List<String> command) throws IOException, InterruptedException {
+        return run(dir, command, "");
+    }
+
+    /** As {@link #run(Path, List)}, with {@code stdin} as the command's input. */
+    static Result run(Path dir, List<String> command, String stdin) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir.getParent(), "out", ".txt"), err = Files.createTempFile(dir.getParent(), "err", ".txt");
+        Path in = Files.writeString(Files.createTempFile(dir.getParent(), "in", ".txt"), stdin);
         try {
             java.lang.Process process = new ProcessBuilder(command).directory(dir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(in.toFile()).start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("timed out: " + command);
             }
             return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
+            Files.delete(in);
             Files.delete(out);
             Files.delete(err);
         }

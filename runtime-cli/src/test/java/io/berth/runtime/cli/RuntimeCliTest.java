@@ -258,7 +258,20 @@ class RuntimeCliTest {
                 ConsoleSocket.close(received.master());
             }
         }
-        assertEquals(1, berth(bundle, "exec", "-t", id, "true").exitCode(), "a foreground exec cannot have a terminal");
+        // In the foreground, the waiting shim relays the terminal through this runtime's own stdio, as runc does.
+        Bundles.Result foreground = berth(bundle, "exec", "-t", id, "sh", "-c", "tty; exit 4");
+        assertEquals(new Bundles.Result(4, "/dev/pts/0\r\n", ""), foreground);
+    }
+
+    @Test
+    void aForegroundRunWithATerminalIsRelayedThroughTheRuntimesStdio() throws Exception {
+        Path bundle = Bundles.create(work.resolve("b"), "tty; read line; echo \"got $line\"; exit 5", "s['process']['terminal'] = True");
+        String id = id();
+        Bundles.Result result = Bundles.run(bundle, berthRuntime(root, "run", id), "typed\n");
+        assertEquals(5, result.exitCode(), result.toString());
+        // the pty's output mode turns \n into \r\n; its echo of the typed line may come before or after tty's answer
+        assertTrue(result.stdout().contains("/dev/pts/0\r\n") && result.stdout().contains("got typed\r\n"), result.toString());
+        assertFalse(Files.exists(root.resolve(id)), "run deletes the container it waited for, console socket included");
     }
 
     @Test
