@@ -136,23 +136,20 @@ public final class JsonLogReader {
 
     /** The file a position names, at its offset; a file rotated out of existence restarts at the oldest one left. */
     private OpenLog openAt(Position from) throws IOException {
-        if (from.inode() != 0) {
-            for (Path candidate : filesOldestFirst()) {
-                OpenLog log = openLog(candidate);
-                if (log == null) continue;
-                if (log.inode == from.inode()) {
-                    log.offset = from.offset();
-                    return log;
-                }
-                log.close();
-            }
-        }
-        List<Path> files = filesOldestFirst();
-        for (Path candidate : files) {
+        OpenLog oldest = null;
+        for (Path candidate : filesOldestFirst()) {
             OpenLog log = openLog(candidate);
-            if (log != null) return log;
+            if (log == null) continue;
+            if (from.inode() != 0 && log.inode == from.inode()) {
+                if (oldest != null) oldest.close();
+                log.offset = from.offset();
+                return log;
+            }
+            if (oldest == null) oldest = log;
+            else log.close();
+            if (from.inode() == 0) break;
         }
-        return null;
+        return oldest;
     }
 
     /** Rotated files from the oldest ({@code <log>.N}) to the current {@code <log>}; only those that exist. */

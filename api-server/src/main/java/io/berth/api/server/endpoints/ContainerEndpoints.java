@@ -324,24 +324,12 @@ public final class ContainerEndpoints {
         Engine.Attachment attachment = ex.flag("stream") ? engine.attach(c.id(), ex.flag("logs")) : null;
         Exchange.RawStream out = ex.hijack(StreamFrames.contentType(!tty, ex.version().atLeast(1, 42)));
         LogSink selected = new FramingSink(new StreamFrames(!tty, false), ex.flag("stdout"), ex.flag("stderr"), out::write);
-        Thread output = Thread.currentThread();
-        AtomicBoolean detached = new AtomicBoolean();
-        StdinPump pump = attachment != null && ex.flag("stdin") && c.spec().openStdin()
-                ? new StdinPump(out, () -> engine.stdin(c.id()), tty ? keys : null, c.spec().stdinOnce() && !tty, attachment.end()::isDone, () -> {
-                    detached.set(true);
-                    output.interrupt();
-                }) : null;
-        if (pump != null) pump.start();
-        try {
-            if (attachment != null) attachment.stream(selected);
-            else if (ex.flag("logs")) engine.logs(c.id(), LogOptions.everything(false), selected);
-        } catch (InterruptedException e) {
-            if (!detached.get()) throw e;
-        } finally {
-            if (pump != null) pump.finish();
-            out.close();
-            if (detached.get()) Thread.interrupted(); // the detach's interrupt is consumed here, not by the next request
-        }
+        boolean forwardStdin = attachment != null && ex.flag("stdin") && c.spec().openStdin();
+        StdinPump.relay(out, forwardStdin ? () -> engine.stdin(c.id()) : null, tty ? keys : null, c.spec().stdinOnce() && !tty,
+                attachment == null ? () -> true : attachment.end()::isDone, () -> {
+                    if (attachment != null) attachment.stream(selected);
+                    else if (ex.flag("logs")) engine.logs(c.id(), LogOptions.everything(false), selected);
+                });
     }
 
     /** POST /containers/{id}/resize?h=&w=: the client's terminal size for a -t container. */

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpMethod;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Docker's exec API: create, start (attached through a hijack, or detached), inspect, resize. */
 public final class ExecEndpoints {
@@ -74,24 +73,13 @@ public final class ExecEndpoints {
             }
             return;
         }
-        Thread output = Thread.currentThread();
-        AtomicBoolean detached = new AtomicBoolean();
-        StdinPump pump = r.attachStdin() ? new StdinPump(out, () -> engine.execStdin(session.id()), tty ? keys : null, !tty,
+        StdinPump.relay(out, r.attachStdin() ? () -> engine.execStdin(session.id()) : null, tty ? keys : null, !tty,
                 session.exit()::isDone, () -> {
-                    detached.set(true);
-                    output.interrupt();
-                }) : null;
-        if (pump != null) pump.start();
-        try (run) {
-            run.stream(new FramingSink(frames, r.attachStdout(), r.attachStderr(), out::write));
-            if (run.output() == null) session.exit().get(); // attached to stdin only: the stream lasts as long as the process
-        } catch (InterruptedException e) {
-            if (!detached.get()) throw e;
-        } finally {
-            if (pump != null) pump.finish();
-            out.close();
-            if (detached.get()) Thread.interrupted();
-        }
+                    try (run) {
+                        run.stream(new FramingSink(frames, r.attachStdout(), r.attachStderr(), out::write));
+                        if (run.output() == null) session.exit().get(); // attached to stdin only: the stream lasts as long as the process
+                    }
+                });
     }
 
     private void inspect(Exchange ex) throws Exception {

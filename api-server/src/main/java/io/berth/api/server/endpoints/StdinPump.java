@@ -7,6 +7,7 @@ import io.berth.errdefs.NotFoundException;
 import io.berth.runtime.stdio.ControlChannel;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -37,7 +38,38 @@ final class StdinPump {
      * @param ended true once there is nothing left to write to (the process has exited)
      * @param onDetach called when the client typed the detach keys or ended an attach that keeps stdin open
      */
-    StdinPump(Exchange.RawStream client, Supplier<ControlChannel> opener, DetachKeys keys, boolean closeStdinAtEnd,
+    /** The output side of an attach: streams until the process has ended; a detach interrupts it. */
+    @FunctionalInterface
+    interface Output {
+        void stream() throws Exception;
+    }
+
+    /**
+     * Runs {@code output} on this thread while, with a non-null {@code stdin}, a pump forwards what the client sends
+     * (see the constructor for the other parameters); a detach ends the output early without an error. Closes the
+     * client connection at the end either way, after the client has closed its side (or a bounded wait).
+     */
+    static void relay(Exchange.RawStream client, Supplier<ControlChannel> stdin, DetachKeys keys, boolean closeStdinAtEnd,
+                      BooleanSupplier ended, Output output) throws Exception {
+        Thread streaming = Thread.currentThread();
+        AtomicBoolean detached = new AtomicBoolean();
+        StdinPump pump = stdin == null ? null : new StdinPump(client, stdin, keys, closeStdinAtEnd, ended, () -> {
+            detached.set(true);
+            streaming.interrupt();
+        });
+        if (pump != null) pump.start();
+        try {
+            output.stream();
+        } catch (InterruptedException e) {
+            if (!detached.get()) throw e;
+        } finally {
+            if (pump != null) pump.finish();
+            client.close();
+            if (detached.get()) Thread.interrupted(); // the detach's interrupt is consumed here, not by the next request
+        }
+    }
+
+    private StdinPump(Exchange.RawStream client, Supplier<ControlChannel> opener, DetachKeys keys, boolean closeStdinAtEnd,
               BooleanSupplier ended, Runnable onDetach) {
         this.client = client;
         this.opener = opener;
@@ -49,7 +81,7 @@ final class StdinPump {
 
     private Thread thread;
 
-    void start() {
+    private void start() {
         thread = Thread.ofPlatform().daemon().name("berth-stdin").start(this::run);
     }
 
@@ -57,7 +89,7 @@ final class StdinPump {
      * The output side is done: from now on input is read and dropped until the client closes its
      * side (after it has read the end of the output), or for a bounded time.
      */
-    void finish() throws InterruptedException {
+    private void finish() throws InterruptedException {
         stopped = true;
         client.finishOutput();
         thread.join(CLIENT_CLOSE_PATIENCE_MILLIS);
